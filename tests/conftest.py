@@ -1,0 +1,7 @@
+"""Make the workspace tools (tools/*.py) importable from the root tests."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))

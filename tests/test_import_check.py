@@ -1,0 +1,80 @@
+"""The static import check accepts the workspace and catches planted undeclared imports."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from check_imports import check_member, imported_modules, main
+from workspace import Member, find_members, read_toml
+
+WORKSPACE = find_members()
+
+
+def make_member(tmp_path: Path, code: str, dependencies: list[str]) -> Member:
+    """A throwaway member `planted` whose single module holds `code`."""
+    root = tmp_path / "planted"
+    package = root / "src" / "planted"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "module.py").write_text(textwrap.dedent(code))
+    deps = ", ".join(f'"{d}"' for d in dependencies)
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "planted"\nversion = "0.1.0"\ndependencies = [{deps}]\n'
+    )
+    return Member("planted", root, read_toml(root / "pyproject.toml"))
+
+
+@pytest.mark.parametrize("member", WORKSPACE, ids=lambda m: m.name)
+def test_every_workspace_member_declares_what_it_imports(member: Member) -> None:
+    assert check_member(member, WORKSPACE) == []
+
+
+def test_planted_undeclared_library_is_caught(tmp_path: Path) -> None:
+    member = make_member(tmp_path, "import os\nimport numpy as np\n", dependencies=["matplotlib"])
+    violations = check_member(member, WORKSPACE)
+    assert [(v.line, v.module) for v in violations] == [(2, "numpy")]
+    assert "module.py:2" in str(violations[0])
+
+
+def test_planted_undeclared_sibling_is_caught(tmp_path: Path) -> None:
+    code = """
+        def lazy():
+            from rd_models import Transformer  # lazy imports count too
+            return Transformer
+    """
+    member = make_member(tmp_path, code, dependencies=["numpy"])
+    assert [v.module for v in check_member(member, WORKSPACE)] == ["rd_models"]
+
+
+def test_declared_sibling_and_distribution_names_map_to_modules(tmp_path: Path) -> None:
+    # pyyaml is imported as `yaml`; a declared sibling is imported by its import name.
+    member = make_member(tmp_path, "import yaml\nimport rd_viz\n", ["PyYAML>=6", "rd-viz"])
+    assert check_member(member, WORKSPACE) == []
+
+
+def test_optional_import_guarded_by_import_error_is_allowed(tmp_path: Path) -> None:
+    code = """
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            SummaryWriter = None
+    """
+    member = make_member(tmp_path, code, dependencies=[])
+    assert check_member(member, WORKSPACE) == []
+
+
+def test_relative_and_stdlib_imports_are_ignored(tmp_path: Path) -> None:
+    code = (
+        "from . import other\nfrom .other import x\nimport json, sys\nfrom collections import abc\n"
+    )
+    member = make_member(tmp_path, code, dependencies=[])
+    assert list(imported_modules(member.src / "planted" / "module.py"))[-1] == (4, "collections")
+    assert check_member(member, WORKSPACE) == []
+
+
+def test_cli_exit_code_reports_violations(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    member = make_member(tmp_path, "import requests\n", dependencies=[])
+    assert main([str(member.path)]) == 1
+    assert "imports 'requests'" in capsys.readouterr().err
