@@ -1,0 +1,118 @@
+"""Console scripts `rd-download-dataset`, `rd-download-model` and `rd-link`.
+
+Each `*_main(argv)` returns an exit code: 0 on success (the destination path is printed on
+stdout), 2 for anything the user can fix (one line on stderr, no traceback), 130 on Ctrl-C.
+Heavy libraries are imported only after the arguments are parsed, so `--help` answers at once.
+The scripts in the workspace's `tools/` folder call these same functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from rd_data.errors import RdDataError
+
+__all__ = ["download_dataset_main", "download_model_main", "link_main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _run(action: Callable[[], object]) -> int:
+    try:
+        result = action()
+    except RdDataError as exc:
+        message = " ".join(str(exc).split())
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing half-written was left in assets/", file=sys.stderr)
+        return 130
+    print(result, flush=True)
+    return 0
+
+
+def download_dataset_main(argv: Sequence[str] | None = None) -> int:
+    """`rd-download-dataset --name NAME [--config C] [--split S] [--revision R] [--force]`."""
+    parser = _Parser(
+        prog="rd-download-dataset",
+        description="Download a Hugging Face dataset into assets/datasets/<name>[/<config>] "
+        "(save_to_disk) once; later runs use the saved copy without the network.",
+        epilog="example: rd-download-dataset --name wmt/wmt14 --config de-en",
+    )
+    parser.add_argument("--name", required=True, help="Hub id, e.g. squad or wmt/wmt14")
+    parser.add_argument("--config", help="config (subset) name, e.g. de-en")
+    parser.add_argument("--split", help="download only this split, e.g. train")
+    parser.add_argument("--revision", help="branch, tag or commit (default: main)")
+    parser.add_argument("--force", action="store_true", help="download again even if saved")
+    args = parser.parse_args(argv)
+
+    def action() -> object:
+        from rd_data.hf_datasets import dataset_dir, download_dataset
+
+        download_dataset(args.name, args.config, args.split, args.revision, args.force)
+        folder = dataset_dir(args.name, args.config)
+        return folder / args.split if args.split else folder
+
+    return _run(action)
+
+
+def download_model_main(argv: Sequence[str] | None = None) -> int:
+    """`rd-download-model --repo-id ID [--filename F] [--revision R] [--force]`."""
+    parser = _Parser(
+        prog="rd-download-model",
+        description="Download a Hugging Face model repository (or one file) into "
+        "assets/models/<org>/<name> once.",
+        epilog="example: rd-download-model --repo-id bert-base-uncased --filename config.json",
+    )
+    parser.add_argument("--repo-id", required=True, help="Hub id, e.g. bert-base-uncased")
+    parser.add_argument("--filename", help="download only this file, e.g. pytorch_model.bin")
+    parser.add_argument("--revision", help="branch, tag or commit (default: main)")
+    parser.add_argument("--force", action="store_true", help="download again even if present")
+    args = parser.parse_args(argv)
+
+    def action() -> object:
+        from rd_data.hf_models import download_model
+
+        return download_model(args.repo_id, args.filename, args.revision, args.force)
+
+    return _run(action)
+
+
+def link_main(argv: Sequence[str] | None = None) -> int:
+    """`rd-link MEMBER_DIR NAME [--config C] [--model] [--link-name data]`."""
+    parser = _Parser(
+        prog="rd-link",
+        description="Create MEMBER_DIR/data as a relative symlink to assets/datasets/<name>"
+        "[/<config>] (or to assets/models/<name> with --model). Idempotent; never replaces "
+        "anything that is not a symlink.",
+        epilog="example: rd-link papers/transformer wmt/wmt14 --config de-en",
+    )
+    parser.add_argument("member_dir", help="paper or project folder, e.g. papers/transformer")
+    parser.add_argument("name", help="dataset name (or model id with --model)")
+    parser.add_argument("--config", help="dataset config (sub-folder), e.g. de-en")
+    parser.add_argument("--model", action="store_true", help="link a model, not a dataset")
+    parser.add_argument("--link-name", default="data", help="name of the link (default: data)")
+    args = parser.parse_args(argv)
+
+    def action() -> object:
+        from rd_data.links import link_asset
+
+        link = link_asset(
+            args.member_dir,
+            args.name,
+            config=args.config,
+            kind="model" if args.model else "dataset",
+            link_name=args.link_name,
+        )
+        return f"{link} -> {os.readlink(link)}"
+
+    return _run(action)

@@ -1,0 +1,112 @@
+"""Download Hugging Face model repositories into `assets/models/<org>/<name>`.
+
+Files come through the Hugging Face cache (`HF_HOME`), which resumes interrupted transfers, and
+are then hard-linked (or copied) into a hidden staging folder that is moved into place only when
+every file is there: an interrupted download never leaves a partial model in assets/.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from rd_data._fs import (
+    MARKER,
+    link_or_copy,
+    move_into_place,
+    read_marker,
+    staging_dir,
+    write_json_atomic,
+)
+from rd_data._hub_errors import translate_hub_error
+from rd_data.paths import get_models_dir, validate_relative_path, validate_repo_id
+
+__all__ = ["download_model", "model_dir"]
+
+
+def model_dir(repo_id: str) -> Path:
+    """Return `assets/models/<org>/<name>` (or `assets/models/<name>`); creates nothing.
+
+    Raises:
+        InvalidNameError: `repo_id` is empty, absolute or contains `..`.
+    """
+    validate_repo_id(repo_id, "model id")
+    return get_models_dir(create=False).joinpath(*repo_id.split("/"))
+
+
+def download_model(
+    repo_id: str,
+    filename: str | None = None,
+    revision: str | None = None,
+    force: bool = False,
+) -> Path:
+    """Download a model repository (or one file of it) into `assets/models/` once.
+
+    A second call returns the local path without any request (unless `force`).
+
+    Args:
+        repo_id: Hub id, e.g. `bert-base-uncased` or `google/flan-t5-small`.
+        filename: Download only this file (e.g. `config.json`); default: the whole snapshot.
+        revision: Branch, tag or commit (default: main).
+        force: Download again even if a local copy exists.
+
+    Returns:
+        The model folder, or the downloaded file when `filename` is given.
+
+    Raises:
+        InvalidNameError: `repo_id`/`filename` is empty, absolute or contains `..` (before any I/O).
+        RepoNotFoundError, GatedRepoError, RevisionNotFoundError, RemoteFileNotFoundError: The
+            Hub refused.
+        OfflineError: Offline mode (or no network) and no local copy.
+        DownloadError: The transfer failed part-way; nothing was written to assets/.
+    """
+    validate_repo_id(repo_id, "model id")
+    if filename is not None:
+        validate_relative_path(filename, "file name")
+    target = model_dir(repo_id)
+    marker = read_marker(target)
+    same_revision = revision is None or marker.get("revision") == revision
+    if not force and same_revision:
+        if filename is None and marker.get("complete"):
+            return target
+        if filename is not None and (target / filename).is_file():
+            return target / filename
+
+    from huggingface_hub import hf_hub_download, snapshot_download
+
+    info: dict[str, Any] = {
+        "repo_id": repo_id,
+        "revision": revision,
+        "source": "huggingface",
+        "downloaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    label = repo_id.replace("/", "__")
+    try:
+        if filename is None:
+            snapshot = Path(snapshot_download(repo_id, revision=revision))
+            with staging_dir(get_models_dir(), label) as staging:
+                files = sorted(p for p in snapshot.rglob("*") if p.is_file())
+                for path in files:
+                    link_or_copy(path, staging / path.relative_to(snapshot))
+                info.update(complete=True, commit=snapshot.name)
+                write_json_atomic(staging / MARKER, info)
+                move_into_place(staging, target)
+            return target
+        cached = Path(hf_hub_download(repo_id, filename, revision=revision))
+    except Exception as exc:
+        error = translate_hub_error(
+            exc, kind="model", name=repo_id, revision=revision, filename=filename
+        )
+        if error is None:
+            raise
+        raise error from exc
+    # One file: it is complete in the HF cache, so placing it is a link (or copy) and a rename.
+    if not same_revision and target.exists():
+        with staging_dir(get_models_dir(), label) as staging:
+            move_into_place(staging, target)  # a different revision: start the folder afresh
+    link_or_copy(cached, target / filename)
+    previous = read_marker(target)
+    keep_complete = bool(previous.get("complete")) and previous.get("revision") == revision
+    write_json_atomic(target / MARKER, {**info, "complete": keep_complete})
+    return target / filename
