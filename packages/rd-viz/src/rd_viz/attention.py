@@ -14,11 +14,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-MAX_LABELS = 40
-"""Longer token sequences get every k-th tick label so that labels never overlap."""
-
-_MAX_FIG_WIDTH = 26.0  # inches; bigger grids get smaller cells instead
-_MAX_FIG_HEIGHT = 30.0
+_MAX_PANEL = 6.5  # inches for the longer side of one heatmap
+_MAX_FIG_WIDTH = 24.0  # inches; bigger grids get smaller cells instead
+_MAX_FIG_HEIGHT = 28.0
+_LABEL_FONT = 8.0  # points; labels are thinned out (every k-th) rather than shrunk below 6
 
 
 def plot_attention(
@@ -70,10 +69,11 @@ def plot_attention(
         nrows, ncols = len(layer_ids), len(head_ids)
     else:
         nrows, ncols = grid_shape(len(head_ids), max_cols=4)
-    cell_w, cell_h, scale = _panel_size(src_len, tgt_len, nrows, ncols)
-    fontsize = float(np.clip(7.5 * scale, 5.0, 9.0))
+    panel_w, panel_h, cell = _panel_size(src_len, tgt_len, nrows, ncols)
+    fontsize = float(np.clip(cell * 72 * 0.9, 6.0, _LABEL_FONT))
+    every = max(1, int(np.ceil(fontsize * 1.15 / (cell * 72))))
     with plot_style():
-        fig, grid = new_figure(nrows, ncols, (ncols * cell_w + 1.2, nrows * cell_h + 0.6))
+        fig, grid = new_figure(nrows, ncols, (ncols * panel_w + 1.2, nrows * panel_h + 0.6))
         axes = [ax for row in grid for ax in row]
         for ax in axes[len(maps) :]:
             ax.remove()
@@ -83,11 +83,11 @@ def plot_attention(
                 matrix, cmap="viridis", vmin=0.0, vmax=vmax, aspect="auto", interpolation="nearest"
             )
             name = f"layer {li}, head {hi}" if show_layer else f"head {hi}"
-            ax.set_title(name, fontsize=fontsize + 1)
+            ax.set_title(name, fontsize=9)
             col = index % ncols
             last_in_column = index + ncols >= len(maps)
-            _label_axis(ax, src_labels, "x", last_in_column, fontsize)
-            _label_axis(ax, tgt_labels, "y", col == 0, fontsize)
+            _label_axis(ax, src_labels, every, "x", last_in_column, fontsize)
+            _label_axis(ax, tgt_labels, every, "y", col == 0, fontsize)
             ax.grid(False)
         assert image is not None  # at least one head is drawn
         fig.colorbar(image, ax=axes[: len(maps)], shrink=0.8, label="attention weight")
@@ -155,17 +155,18 @@ def _labels(tokens: Sequence[str] | None, length: int, name: str, dim: str) -> l
 
 
 def _panel_size(src_len: int, tgt_len: int, nrows: int, ncols: int) -> tuple[float, float, float]:
-    """Inches per panel (about square cells, room for labels) and the shrink factor applied."""
-    cell = 0.26
-    width = max(2.4, src_len * cell + 1.1)
-    height = max(2.0, tgt_len * cell + 0.9)
-    scale = min(1.0, _MAX_FIG_WIDTH / (ncols * width), _MAX_FIG_HEIGHT / (nrows * height))
-    return width * scale, height * scale, scale
+    """Inches per panel (square cells plus room for labels) and inches per cell."""
+    # Short sentences get cells big enough for a label each; long ones are capped in size.
+    cell = min(0.3, _MAX_PANEL / max(src_len, tgt_len))
+    width, height = src_len * cell + 1.1, tgt_len * cell + 0.9
+    shrink = min(1.0, _MAX_FIG_WIDTH / (ncols * width), _MAX_FIG_HEIGHT / (nrows * height))
+    return width * shrink, height * shrink, cell * shrink
 
 
-def _label_axis(ax: Axes, labels: list[str], axis: str, show: bool, fontsize: float) -> None:
-    """Token tick labels (every k-th when long) on the outer panels; bare ticks elsewhere."""
-    every = max(1, -(-len(labels) // MAX_LABELS))
+def _label_axis(
+    ax: Axes, labels: list[str], every: int, axis: str, show: bool, fontsize: float
+) -> None:
+    """Token tick labels (every k-th when cells are small) on the outer panels, bare ticks inside."""
     positions = list(range(0, len(labels), every))
     texts = [labels[i] for i in positions]
     if axis == "x":

@@ -89,7 +89,7 @@ def plot_run_comparison(
     names = list(table)
 
     with plot_style():
-        nrows, ncols = grid_shape(len(specs), max_cols=3)
+        nrows, ncols = grid_shape(len(specs), max_cols=2 if len(specs) == 4 else 3)
         fig, grid = new_figure(nrows, ncols, (4.6 * ncols + 1.0, (0.45 * len(names) + 1.3) * nrows))
         axes = [ax for row in grid for ax in row]
         for ax in axes[len(specs) :]:
@@ -113,7 +113,7 @@ def _draw_bars(
         if final is None:
             text = "n/a"
         else:
-            text = f"{final[0]:.4g}" + (f" ({final[1]})" if len(splits) > 1 else "")
+            text = _format_value(final[0]) + (f" ({final[1]})" if len(splits) > 1 else "")
         ax.annotate(
             text,
             xy=(0 if final is None else max(final[0], 0.0), pos),
@@ -138,3 +138,10 @@ def _draw_bars(
     split_note = f" ({splits.pop()})" if len(splits) == 1 else ""
     ax.set_title(f"{parse_metric(spec)[1]}{split_note}")
     ax.set_xlabel("final value")
+
+
+def _format_value(value: float) -> str:
+    """Four significant digits; thousands separators instead of exponents for big numbers."""
+    if 1e3 <= abs(value) < 1e12:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"

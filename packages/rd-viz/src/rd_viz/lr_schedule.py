@@ -68,6 +68,11 @@ def plot_lr_schedule(
         else:
             ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
             ax.set_ylim(bottom=0)
+        # Headroom above the peak for its annotation and the legend.
+        finite = [ys[np.isfinite(ys)] for ys in curves.values()]
+        top = max((float(f.max()) for f in finite if f.size), default=0.0)
+        if top > 0 and not log_y:
+            ax.set_ylim(top=top * 1.15)
     save_figure(fig, out)
     return fig
 
@@ -88,12 +93,14 @@ def _mark_peak(ax: Any, xs: np.ndarray, ys: np.ndarray) -> None:
         return
     peak = int(np.nanargmax(ys))
     ax.plot([xs[peak]], [ys[peak]], "o", color="C3", markersize=5, label="_peak")
+    # Write the note on the side of the peak that has room (a warmup-only schedule peaks last).
+    on_right = xs[peak] <= xs[0] + 0.7 * (xs[-1] - xs[0])
     ax.annotate(
         f"peak {ys[peak]:.3g} at step {xs[peak]:g}",
         xy=(xs[peak], ys[peak]),
-        xytext=(8, -4),
+        xytext=(7 if on_right else -7, 5),
         textcoords="offset points",
-        ha="left",
-        va="top",
+        ha="left" if on_right else "right",
+        va="bottom",
         fontsize=9,
     )
