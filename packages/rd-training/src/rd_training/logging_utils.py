@@ -1,0 +1,187 @@
+"""Logging: a console logger, `metrics.jsonl`, a progress display and optional TensorBoard."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+from rd_training.tensor_io import write_text_atomic
+
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logger(
+    name: str = "rd_training",
+    level: int | str = logging.INFO,
+    log_file: str | Path | None = None,
+    rank: int = 0,
+) -> logging.Logger:
+    """Configure a logger that writes to stderr (and optionally a file); quiet on ranks > 0.
+
+    Calling it again does not add duplicate handlers.
+
+    Args:
+        name: logger name ("rd_training" covers this library; use your paper's package name too).
+        level: level on rank 0; other ranks log warnings and errors only.
+        log_file: also append to this file.
+        rank: the process's distributed rank.
+
+    Returns:
+        The logger.
+    """
+    log = logging.getLogger(name)
+    log.setLevel(level if rank == 0 else logging.WARNING)
+    formatter = logging.Formatter(_FORMAT, datefmt="%Y-%m-%d %H:%M:%S")
+    if not any(getattr(h, "_rd_console", False) for h in log.handlers):
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(formatter)
+        console._rd_console = True  # type: ignore[attr-defined]
+        log.addHandler(console)
+    if log_file is not None:
+        target = str(Path(log_file).resolve())
+        if not any(getattr(h, "baseFilename", None) == target for h in log.handlers):
+            file_handler = logging.FileHandler(target, encoding="utf-8")
+            file_handler.setFormatter(formatter)
+            log.addHandler(file_handler)
+    log.propagate = False
+    return log
+
+
+class MetricsLogger:
+    """Appends one JSON object per line to `metrics.jsonl`: `{"step", "split", "time", ...}`.
+
+    Each line is flushed when written, so a killed run loses nothing it logged.
+
+    Args:
+        path: the jsonl file, or a run directory (then `<dir>/metrics.jsonl`).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        path = Path(path)
+        self.path = path / "metrics.jsonl" if path.is_dir() else path
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: TextIO | None = None
+
+    def log(self, step: int, split: str, **metrics: Any) -> dict[str, Any]:
+        """Write one record.
+
+        Args:
+            step: optimizer step the metrics belong to.
+            split: "train", "valid" or "test" (any string is accepted).
+            **metrics: JSON-serialisable values (non-finite floats are written as null).
+
+        Returns:
+            The record written.
+        """
+        record: dict[str, Any] = {"step": int(step), "split": split, "time": time.time()}
+        for key, value in metrics.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                value = None
+            record[key] = value
+        if self._file is None:
+            self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open
+        self._file.write(json.dumps(record) + "\n")
+        self._file.flush()
+        return record
+
+    def truncate_after(self, step: int) -> None:
+        """Drop records with `step > step` (a resumed run re-logs the steps after its checkpoint)."""
+        self.close()
+        if not self.path.exists():
+            return
+        kept = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                if json.loads(line)["step"] <= step:
+                    kept.append(line + "\n")
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue  # a line torn by a kill
+        write_text_atomic("".join(kept), self.path)
+
+    def close(self) -> None:
+        """Close the file (logging again reopens it)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class ProgressReporter:
+    """A tqdm bar (step, loss, lr, tokens/s) on a TTY; plain periodic log lines otherwise."""
+
+    def __init__(
+        self,
+        total: int | None,
+        initial: int,
+        logger: logging.Logger,
+        enabled: bool = True,
+        tensorboard_dir: Path | None = None,
+    ) -> None:
+        self.logger = logger
+        self.total = total
+        self.bar = None
+        if enabled and sys.stderr.isatty():
+            self.bar = tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True)
+        self.tb = _tensorboard_writer(tensorboard_dir) if enabled and tensorboard_dir else None
+
+    def update(self, step: int, metrics: dict[str, float], show: bool) -> None:
+        """Advance by one step; refresh the text (and TensorBoard) when `show`."""
+        if self.bar is not None:
+            self.bar.update(1)
+        if not show:
+            return
+        if self.bar is not None:
+            self.bar.set_postfix(
+                loss=f"{metrics['loss']:.4f}",
+                lr=f"{metrics['lr']:.3g}",
+                tok_s=f"{metrics['tokens_per_s']:.0f}",
+                refresh=False,
+            )
+        else:
+            total = f"/{self.total}" if self.total else ""
+            self.logger.info(
+                "step %d%s | epoch %d | loss %.4f | lr %.3g | %.0f tok/s",
+                step,
+                total,
+                metrics["epoch"],
+                metrics["loss"],
+                metrics["lr"],
+                metrics["tokens_per_s"],
+            )
+        if self.tb is not None:
+            for key in ("loss", "lr", "tokens_per_s", "grad_norm"):
+                if key in metrics:
+                    self.tb.add_scalar(f"train/{key}", metrics[key], step)
+
+    def log_eval(self, step: int, metrics: dict[str, float]) -> None:
+        """Report evaluation metrics."""
+        text = " | ".join(f"{k} {v:.4g}" for k, v in metrics.items())
+        if self.bar is not None:
+            self.bar.write(f"step {step} | valid | {text}")
+        else:
+            self.logger.info("step %d | valid | %s", step, text)
+        if self.tb is not None:
+            for key, value in metrics.items():
+                self.tb.add_scalar(f"valid/{key}", value, step)
+
+    def close(self) -> None:
+        """Close the bar and the TensorBoard writer."""
+        if self.bar is not None:
+            self.bar.close()
+        if self.tb is not None:
+            self.tb.close()
+
+
+def _tensorboard_writer(log_dir: Path) -> Any:
+    """A SummaryWriter when tensorboard is installed (an optional extra), else None."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return None
+    return SummaryWriter(log_dir=str(log_dir))

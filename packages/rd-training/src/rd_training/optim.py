@@ -1,0 +1,61 @@
+"""Adam/AdamW construction with the fastest available implementation (fused, else foreach)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+
+def build_optimizer(
+    model: nn.Module,
+    name: str = "adamw",
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.98),
+    eps: float = 1e-9,
+    weight_decay: float = 0.0,
+    fused: bool | None = None,
+) -> torch.optim.Optimizer:
+    """Build Adam or AdamW over `model`'s trainable parameters.
+
+    Biases and normalisation weights (tensors with fewer than 2 dims) get no weight decay. The
+    defaults are the Transformer paper's Adam settings (beta2 = 0.98, eps = 1e-9).
+
+    Args:
+        model: the module whose `requires_grad` parameters are optimised.
+        name: "adam" or "adamw".
+        lr: learning rate (a scheduler such as `NoamLR` may override it).
+        betas: Adam betas.
+        eps: Adam epsilon.
+        weight_decay: L2 (adam) or decoupled (adamw) weight decay for matrices.
+        fused: use the fused kernel; None picks it when CUDA is available (the Trainer moves the
+            model there) and otherwise leaves torch's default (foreach where supported).
+
+    Returns:
+        The optimizer.
+
+    Raises:
+        ValueError: for an unknown name or invalid hyperparameters.
+    """
+    classes = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+    if name.lower() not in classes:
+        raise ValueError(f"optimizer name must be one of {sorted(classes)}, got {name!r}")
+    if lr <= 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("model has no trainable parameters")
+    decay = [p for p in params if p.ndim >= 2]
+    no_decay = [p for p in params if p.ndim < 2]
+    groups: list[dict[str, Any]] = [{"params": decay, "weight_decay": weight_decay}]
+    if no_decay:
+        groups.append({"params": no_decay, "weight_decay": 0.0})
+    if fused is None:
+        fused = torch.cuda.is_available() or all(p.is_cuda for p in params)
+    kwargs: dict[str, Any] = {"lr": lr, "betas": tuple(betas), "eps": eps}
+    if fused:
+        kwargs["fused"] = True
+    return classes[name.lower()](groups, **kwargs)

@@ -1,0 +1,79 @@
+"""`TrainerConfig`: every knob of the training loop, each with a one-line docstring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Precision = Literal["fp32", "bf16", "fp16"]
+
+
+@dataclass
+class TrainerConfig:
+    """Settings of `Trainer`. Invalid values raise `ValueError` naming the field."""
+
+    max_steps: int | None = None
+    """Stop after this many optimizer steps (None: only `max_epochs` limits the run)."""
+    max_epochs: int | None = None
+    """Stop after this many passes over `train_data` (None: only `max_steps` limits the run)."""
+    grad_accum_steps: int = 1
+    """Micro-batches per optimizer step; the loss is normalised by all of their tokens."""
+    clip_grad_norm: float | None = None
+    """Clip the global gradient norm to this value (None: no clipping)."""
+    precision: Precision = "fp32"
+    """"fp32", "bf16" (autocast) or "fp16" (autocast plus dynamic loss scaling)."""
+    compile: bool = False
+    """Wrap the model in `torch.compile` for training."""
+    log_every: int = 100
+    """Show a progress line / TensorBoard point every this many steps (metrics.jsonl gets every step)."""
+    eval_every: int | None = None
+    """Call `eval_fn` every this many steps (None: only at the end of training)."""
+    save_every: int | None = 1000
+    """Save a checkpoint every this many steps (None: only at the end and when interrupted)."""
+    keep_last: int = 5
+    """Keep this many most recent checkpoints (plus the best one)."""
+    best_metric: str | None = None
+    """Validation metric selecting the best checkpoint, e.g. "loss" or "bleu" ("valid/" prefix optional)."""
+    best_mode: Literal["min", "max"] = "min"
+    """Whether a lower ("min") or higher ("max") `best_metric` is better."""
+    seed: int = 0
+    """Seed for python, numpy and torch, set when the Trainer is created."""
+    deterministic: bool = False
+    """Use deterministic torch algorithms (slower; for exact reproducibility on GPU)."""
+    device: str = "auto"
+    """"auto" (cuda > mps > cpu), or an explicit device such as "cpu" or "cuda:1"."""
+    resume: str | None = None
+    """None (fresh run), "auto" (newest complete checkpoint in out_dir, if any) or a checkpoint path."""
+    progress_bar: bool = True
+    """Show a tqdm bar on a TTY (plain log lines otherwise); False shows neither."""
+    tensorboard: bool = True
+    """Also write TensorBoard events to `<out_dir>/tensorboard` when tensorboard is installed."""
+
+    def __post_init__(self) -> None:
+        def positive(name: str, allow_none: bool = True) -> None:
+            value = getattr(self, name)
+            if value is None and allow_none:
+                return
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"TrainerConfig.{name} must be a positive integer, got {value!r}")
+
+        for name in ("max_steps", "max_epochs", "eval_every", "save_every"):
+            positive(name)
+        for name in ("grad_accum_steps", "log_every", "keep_last"):
+            positive(name, allow_none=False)
+        if self.max_steps is None and self.max_epochs is None:
+            raise ValueError("TrainerConfig.max_steps or TrainerConfig.max_epochs must be set")
+        if self.clip_grad_norm is not None and not self.clip_grad_norm > 0:
+            raise ValueError(
+                f"TrainerConfig.clip_grad_norm must be > 0 or None, got {self.clip_grad_norm!r}"
+            )
+        if self.precision not in ("fp32", "bf16", "fp16"):
+            raise ValueError(
+                f"TrainerConfig.precision must be 'fp32', 'bf16' or 'fp16', got {self.precision!r}"
+            )
+        if self.best_mode not in ("min", "max"):
+            raise ValueError(
+                f"TrainerConfig.best_mode must be 'min' or 'max', got {self.best_mode!r}"
+            )
+        if self.best_metric is not None and self.best_metric.startswith("valid/"):
+            self.best_metric = self.best_metric.removeprefix("valid/")

@@ -1,0 +1,208 @@
+"""A tiny model, dataset and stateful sampler for rd-training's tests; also a CLI for subprocesses.
+
+python rd_training_testkit.py train OUT_DIR [--max-steps N] [--sleep S] [--resume auto]
+python rd_training_testkit.py ddp OUT_DIR        # 2 gloo ranks via torch.multiprocessing
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from rd_training import (
+    Trainer,
+    TrainerConfig,
+    WarmupCosineLR,
+    build_optimizer,
+    label_smoothed_cross_entropy,
+    seed_everything,
+)
+
+VOCAB = 16
+PAD = 0
+
+
+class TinyLM(nn.Module):
+    """Embedding -> dropout -> linear: enough to exercise RNG, optimizer state and tied weights."""
+
+    def __init__(self, dim: int = 8, dropout: float = 0.1, tied: bool = False) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(VOCAB, dim)
+        self.drop = nn.Dropout(dropout)
+        self.hidden = nn.Linear(dim, dim)
+        self.out = nn.Linear(dim, VOCAB, bias=False)
+        if tied:
+            self.out.weight = self.embed.weight
+
+    def forward(self, src: torch.Tensor) -> torch.Tensor:
+        return self.out(torch.tanh(self.hidden(self.drop(self.embed(src)))))
+
+
+def make_dataset(n: int = 24, seed: int = 123) -> list[dict[str, list[int]]]:
+    """Sequences of 2-7 tokens (ids 1..15) whose target is the next token, padded with 0."""
+    rng = np.random.default_rng(seed)
+    data = []
+    for _ in range(n):
+        seq = rng.integers(1, VOCAB, size=int(rng.integers(3, 9))).tolist()
+        data.append({"src": seq[:-1], "tgt": seq[1:]})
+    return data
+
+
+def collate(examples: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
+    width = max(len(e["src"]) for e in examples)
+    out = {}
+    for key in ("src", "tgt"):
+        out[key] = torch.tensor([e[key] + [PAD] * (width - len(e[key])) for e in examples])
+    return out
+
+
+class ShuffledBatchSampler:
+    """Shuffles indices per epoch with its own RNG and yields batches; implements StatefulSampler."""
+
+    def __init__(self, n: int, batch_size: int, seed: int = 0, rank: int = 0, replicas: int = 1):
+        self.n, self.batch_size, self.seed = n, batch_size, seed
+        self.rank, self.replicas = rank, replicas
+        self.epoch = 0
+        self.position = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch, self.position = epoch, 0
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "position": self.position, "seed": self.seed}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.epoch, self.position, self.seed = state["epoch"], state["position"], state["seed"]
+
+    def _batches(self) -> list[list[int]]:
+        order = np.random.default_rng(self.seed + self.epoch).permutation(self.n).tolist()
+        batches = [order[i : i + self.batch_size] for i in range(0, self.n, self.batch_size)]
+        return batches[self.rank :: self.replicas]
+
+    def __iter__(self):
+        batches = self._batches()
+        while self.position < len(batches):
+            self.position += 1
+            yield batches[self.position - 1]
+
+    def __len__(self) -> int:
+        return len(self._batches())
+
+
+def loss_fn(model: nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    logits = model(batch["src"])
+    return label_smoothed_cross_entropy(logits, batch["tgt"], epsilon=0.1, ignore_index=PAD)
+
+
+def make_trainer(
+    out_dir: str | Path,
+    *,
+    dropout: float = 0.1,
+    seed: int = 0,
+    sampler=None,
+    data=None,
+    **config: Any,
+) -> Trainer:
+    """A Trainer on the tiny task (AdamW + warmup-cosine); `config` overrides TrainerConfig."""
+    seed_everything(seed)
+    model = TinyLM(dropout=dropout)
+    dataset = make_dataset()
+    if data is None:
+        sampler = sampler or ShuffledBatchSampler(len(dataset), batch_size=4, seed=seed)
+        data = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
+    settings: dict[str, Any] = {
+        "max_steps": 30,
+        "grad_accum_steps": 2,
+        "log_every": 1000,
+        "save_every": 5,
+        "keep_last": 3,
+        "seed": seed,
+        "device": "cpu",
+        "progress_bar": False,
+        "tensorboard": False,
+        "clip_grad_norm": 1.0,
+    }
+    settings.update(config)
+    cfg = TrainerConfig(**settings)
+    optimizer = build_optimizer(model, "adamw", lr=3e-2, weight_decay=0.01)
+    scheduler = WarmupCosineLR(optimizer, warmup_steps=5, total_steps=cfg.max_steps or 100)
+    return Trainer(
+        model,
+        cfg,
+        train_data=data,
+        loss_fn=loss_fn,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        out_dir=out_dir,
+        sampler=sampler,
+    )
+
+
+def _train_cli(args: argparse.Namespace) -> None:
+    fn = loss_fn
+    if args.sleep:
+
+        def fn(model, batch):  # slow steps so the test can kill the process mid-run
+            time.sleep(args.sleep)
+            return loss_fn(model, batch)
+
+    trainer = make_trainer(args.out_dir, max_steps=args.max_steps, resume=args.resume)
+    trainer.loss_fn = fn
+    trainer.fit()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ddp_batches() -> list[dict[str, torch.Tensor]]:
+    """Fixed batches with different token counts: step k uses batches 2k and 2k+1."""
+    data = make_dataset(n=32)
+    return [collate(data[i : i + 4]) for i in range(0, 32, 4)]
+
+
+def _ddp_rank(rank: int, out_dir: str, port: int) -> None:
+    os.environ.update(
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+        RANK=str(rank),
+        LOCAL_RANK=str(rank),
+        WORLD_SIZE="2",
+    )
+    torch.set_num_threads(1)
+    shard = ddp_batches()[rank::2]  # rank r gets micro-batch r of every global batch
+    trainer = make_trainer(
+        out_dir, dropout=0.0, data=shard, max_steps=4, grad_accum_steps=1, save_every=None
+    )
+    trainer.fit()
+
+
+def _ddp_cli(args: argparse.Namespace) -> None:
+    import torch.multiprocessing as mp
+
+    mp.spawn(_ddp_rank, args=(args.out_dir, _free_port()), nprocs=2, join=True)
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["train", "ddp"])
+    parser.add_argument("out_dir")
+    parser.add_argument("--max-steps", type=int, default=30)
+    parser.add_argument("--sleep", type=float, default=0.0)
+    parser.add_argument("--resume", default=None)
+    parsed = parser.parse_args()
+    (_train_cli if parsed.mode == "train" else _ddp_cli)(parsed)
+    sys.exit(0)
