@@ -1,0 +1,98 @@
+"""rd-plot: plots into <run>/plots/ by default; bad input is one line on stderr and exit 2."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from rd_viz.cli import main
+
+
+def test_default_writes_curves_and_lr_into_each_run(make_run, capsys):
+    runs = [make_run("a"), make_run("b")]
+    assert main([str(r) for r in runs]) == 0
+    for run in runs:
+        assert (run / "plots" / "curves.png").read_bytes().startswith(b"\x89PNG")
+        assert (run / "plots" / "lr.png").is_file()
+    out = capsys.readouterr().out.splitlines()
+    assert out == [str(runs[0] / "plots" / n) for n in ("curves.png", "lr.png")] + [
+        str(runs[1] / "plots" / n) for n in ("curves.png", "lr.png")
+    ]
+
+
+def test_out_overlays_all_runs_in_one_file_and_summary(make_run, tmp_path, capsys):
+    out, summary = tmp_path / "cmp.svg", tmp_path / "summary.pdf"
+    args = [str(make_run("a")), str(make_run("b")), "--metrics", "loss", "--out", str(out)]
+    assert main([*args, "--summary", str(summary), "--x", "time", "--smooth", "0.5"]) == 0
+    assert out.read_bytes().startswith(b"<?xml")
+    assert summary.read_bytes().startswith(b"%PDF")
+    assert not (tmp_path / "outputs" / "a" / "plots").exists()
+
+
+def test_format_option_and_a_metrics_file_argument(make_run):
+    run = make_run()
+    assert main([str(run / "metrics.jsonl"), "--format", "svg", "--metrics", "valid/loss"]) == 0
+    assert (run / "plots" / "curves.svg").is_file()
+
+
+@pytest.mark.parametrize(
+    ("setup", "extra", "expected"),
+    [
+        ("missing", [], r"no metrics\.jsonl in this run directory"),
+        ("malformed", [], r"metrics\.jsonl:2: not valid JSON"),
+        ("ok", ["--metrics", "loss,bleu"], "unknown metric 'bleu'"),
+        ("ok", ["--smooth", "2"], r"smooth must be in \[0, 1\)"),
+        ("ok", ["--out", "plot.bmpx"], "cannot tell the image format"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_exit_2(
+    make_run, tmp_path, capsys, setup, extra, expected
+):
+    if setup == "missing":
+        run = tmp_path / "no-metrics"
+        run.mkdir()
+    elif setup == "malformed":
+        run = make_run(records=[{"step": 1, "split": "train", "loss": 1.0}], tail="{bad\n{}\n")
+    else:
+        run = make_run()
+    assert main([str(run), *extra]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert err.startswith("rd-plot: error: ")
+    assert re.search(expected, err)
+
+
+def test_run_still_writing_warns_and_plots(make_run, capsys):
+    run = make_run(tail='{"step": 50, "spl')
+    assert main([str(run)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("rd-plot: warning: ") and "incomplete last line" in err
+    assert (run / "plots" / "curves.png").is_file()
+
+
+def test_console_script_help_does_not_load_matplotlib_or_numpy():
+    code = (
+        "import sys; from rd_viz.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit as e:\n    assert e.code == 0\n"
+        "print('matplotlib' in sys.modules, 'numpy' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "rd-plot" in result.stdout
+    assert result.stdout.strip().endswith("False False")
+
+
+def test_figures_are_headless_and_not_registered_with_pyplot(make_run):
+    code = (
+        "import sys; import rd_viz\n"
+        f"fig = rd_viz.plot_training_curves({str(make_run())!r})\n"
+        "print(type(fig.canvas).__name__, 'matplotlib.pyplot' in sys.modules)"
+    )
+    env = {"MPLBACKEND": "TkAgg", "DISPLAY": "", "PATH": ""}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["FigureCanvasBase", "False"]
