@@ -96,3 +96,9 @@ def test_figures_are_headless_and_not_registered_with_pyplot(make_run):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["FigureCanvasBase", "False"]
+
+
+def test_run_with_nothing_logged_yet_names_the_file(make_run, capsys):
+    run = make_run(records=[])
+    assert main([str(run)]) == 2
+    assert capsys.readouterr().err.strip().endswith("metrics.jsonl: no metrics logged yet")

@@ -76,6 +76,7 @@ def _plot(args: argparse.Namespace) -> list[Path]:
     from rd_viz.comparison import plot_run_comparison
     from rd_viz.curves import plot_training_curves
     from rd_viz.lr_schedule import plot_lr_schedule
+    from rd_viz.metrics_file import MetricsError
     from rd_viz.runs import Run, load_runs, metric_names, require_metrics, series
 
     runs = load_runs(args.runs)
@@ -90,6 +91,8 @@ def _plot(args: argparse.Namespace) -> list[Path]:
 
     if args.out:
         metrics = requested or defaults(runs)
+        if not metrics:
+            raise MetricsError(f"{', '.join(run.source for run in runs)}: no metrics logged yet")
         plot_training_curves(runs, metrics, x=args.x, smooth=args.smooth, out=args.out)
         written.append(Path(args.out))
     else:
@@ -97,6 +100,8 @@ def _plot(args: argparse.Namespace) -> list[Path]:
             path = Path(source)
             plots = (path if path.is_dir() else path.parent) / "plots"
             metrics = requested or defaults([run])
+            if not metrics:
+                raise MetricsError(f"{run.source}: no metrics logged yet")
             if requested:
                 require_metrics([run], requested)
             curves = plots / f"curves.{args.format}"
