@@ -44,7 +44,7 @@ def test_format_option_and_a_metrics_file_argument(make_run):
         ("missing", [], r"no metrics\.jsonl in this run directory"),
         ("malformed", [], r"metrics\.jsonl:2: not valid JSON"),
         ("ok", ["--metrics", "loss,bleu"], "unknown metric 'bleu'"),
-        ("ok", ["--smooth", "2"], r"smooth must be in \[0, 1\)"),
+        ("ok", ["--smooth", "2"], r"--smooth must be in \[0, 1\)"),
         ("ok", ["--out", "plot.bmpx"], "cannot tell the image format"),
     ],
 )
@@ -102,3 +102,11 @@ def test_run_with_nothing_logged_yet_names_the_file(make_run, capsys):
     run = make_run(records=[])
     assert main([str(run)]) == 2
     assert capsys.readouterr().err.strip().endswith("metrics.jsonl: no metrics logged yet")
+
+
+def test_bad_input_in_a_later_run_leaves_no_plots_behind(make_run, make_records, capsys):
+    with_bleu = [*make_records(), {"step": 40, "split": "valid", "bleu": 20.0}]
+    first, second = make_run("a", with_bleu), make_run("b")
+    assert main([str(first), str(second), "--metrics", "loss,bleu"]) == 2
+    assert "outputs/b/metrics.jsonl: unknown metric 'bleu'" in capsys.readouterr().err
+    assert not (first / "plots").exists()

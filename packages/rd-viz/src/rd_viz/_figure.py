@@ -68,6 +68,25 @@ def grid_shape(count: int, max_cols: int) -> tuple[int, int]:
     return -(-count // ncols), ncols
 
 
+def image_format(out: str | os.PathLike[str]) -> str:
+    """The image format an output path asks for, from its extension.
+
+    Raises:
+        ValueError: `out` has no extension or one matplotlib cannot write.
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    path = Path(out)
+    fmt = path.suffix.lower().lstrip(".")
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if fmt not in supported:
+        raise ValueError(
+            f"{path}: cannot tell the image format; end the name in .png, .svg or .pdf "
+            f"(supported: {', '.join(sorted(supported))})"
+        )
+    return fmt
+
+
 def save_figure(fig: Figure, out: str | os.PathLike[str] | None) -> None:
     """Save `fig` to `out` (format from the extension: png, svg, pdf, ...); no-op for None.
 
@@ -78,14 +97,8 @@ def save_figure(fig: Figure, out: str | os.PathLike[str] | None) -> None:
     """
     if out is None:
         return
+    fmt = image_format(out)
     path = Path(out)
-    fmt = path.suffix.lower().lstrip(".")
-    supported = fig.canvas.get_supported_filetypes()
-    if fmt not in supported:
-        raise ValueError(
-            f"{path}: cannot tell the image format; end the name in .png, .svg or .pdf "
-            f"(supported: {', '.join(sorted(supported))})"
-        )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:

@@ -73,48 +73,56 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _plot(args: argparse.Namespace) -> list[Path]:
+    """Check every input first, then draw, so that bad input leaves no half-done set of plots."""
+    from rd_viz._figure import image_format
     from rd_viz.comparison import plot_run_comparison
     from rd_viz.curves import plot_training_curves
     from rd_viz.lr_schedule import plot_lr_schedule
     from rd_viz.metrics_file import MetricsError
     from rd_viz.runs import Run, load_runs, metric_names, require_metrics, series
 
+    if args.smooth is not None and not 0.0 <= args.smooth < 1.0:
+        raise ValueError(f"--smooth must be in [0, 1), got {args.smooth}")
+    for out in (args.out, args.summary):
+        if out:
+            image_format(out)
     runs = load_runs(args.runs)
     requested = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
-    if requested is not None:
-        require_metrics(runs, requested)
-    written: list[Path] = []
 
-    def defaults(of_runs: Sequence[Run]) -> list[str]:
+    def metrics_for(of_runs: list[Run]) -> list[str]:
+        if requested:
+            require_metrics(of_runs, requested)
+            return requested
         names = metric_names([record for run in of_runs for record in run.records])
-        return [m for m in names if m != "lr"] or names
+        names = [m for m in names if m != "lr"] or names
+        if not names:
+            raise MetricsError(f"{', '.join(r.source for r in of_runs)}: no metrics logged yet")
+        return names
 
+    # (runs on one figure, metrics, curves file, lr file or None)
+    plan: list[tuple[list[Run], list[str], Path, Path | None]] = []
     if args.out:
-        metrics = requested or defaults(runs)
-        if not metrics:
-            raise MetricsError(f"{', '.join(run.source for run in runs)}: no metrics logged yet")
-        plot_training_curves(runs, metrics, x=args.x, smooth=args.smooth, out=args.out)
-        written.append(Path(args.out))
+        plan.append((runs, metrics_for(runs), Path(args.out), None))
     else:
         for source, run in zip(args.runs, runs, strict=True):
-            path = Path(source)
-            plots = (path if path.is_dir() else path.parent) / "plots"
-            metrics = requested or defaults([run])
-            if not metrics:
-                raise MetricsError(f"{run.source}: no metrics logged yet")
-            if requested:
-                require_metrics([run], requested)
-            curves = plots / f"curves.{args.format}"
-            plot_training_curves(run, metrics, x=args.x, smooth=args.smooth, out=curves)
-            written.append(curves)
+            folder = Path(source) if Path(source).is_dir() else Path(source).parent
+            plots = folder / "plots"
+            has_lr = series(run, "train", "lr")[0].size > 0
+            lr_file = plots / f"lr.{args.format}" if has_lr else None
+            plan.append(([run], metrics_for([run]), plots / f"curves.{args.format}", lr_file))
+    summary_metrics = metrics_for(runs) if args.summary else []
+
+    written: list[Path] = []
+    for plotted, metrics, curves, lr_file in plan:
+        plot_training_curves(plotted, metrics, x=args.x, smooth=args.smooth, out=curves)
+        written.append(curves)
+        if lr_file is not None:
+            (run,) = plotted
             steps, lrs = series(run, "train", "lr")
-            if steps.size:
-                lr_path = plots / f"lr.{args.format}"
-                plot_lr_schedule(steps, lrs, out=lr_path, title=f"learning rate — {run.name}")
-                written.append(lr_path)
+            plot_lr_schedule(steps, lrs, out=lr_file, title=f"learning rate — {run.name}")
+            written.append(lr_file)
     if args.summary:
-        metrics = requested or defaults(runs)
-        plot_run_comparison(runs, metrics, out=args.summary)
+        plot_run_comparison(runs, summary_metrics, out=args.summary)
         written.append(Path(args.summary))
     return written
 
