@@ -56,8 +56,12 @@ def download_dataset_main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def action() -> object:
-        from rd_data.hf_datasets import dataset_dir, download_dataset
+        from rd_data.hf_datasets import dataset_dir, download_dataset, saved_dataset_path
 
+        if not args.force:  # answer from disk without importing datasets
+            saved = saved_dataset_path(args.name, args.config, args.split, args.revision)
+            if saved is not None:
+                return saved
         download_dataset(args.name, args.config, args.split, args.revision, args.force)
         folder = dataset_dir(args.name, args.config)
         return folder / args.split if args.split else folder

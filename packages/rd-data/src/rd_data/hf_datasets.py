@@ -65,6 +65,20 @@ def _is_complete(folder: Path, revision: str | None) -> bool:
     return bool(marker.get("complete"))
 
 
+def saved_dataset_path(
+    name: str, config: str | None = None, split: str | None = None, revision: str | None = None
+) -> Path | None:
+    """The saved folder `download_dataset` would load (no network), or None if it must download."""
+    folder = dataset_dir(name, config)
+    if split is None:
+        return folder if _is_complete(folder, revision) else None
+    if not _has_split(folder, split):
+        return None
+    if revision is not None and read_marker(folder).get("revision") != revision:
+        return None
+    return folder / split
+
+
 def load_local_dataset(
     name: str, config: str | None = None, split: str | None = None
 ) -> Dataset | DatasetDict:
@@ -142,13 +156,8 @@ def download_dataset(
     """
     _validate(name, config, split)
     folder = dataset_dir(name, config)
-    if not force:
-        if split is None and _is_complete(folder, revision):
-            return load_local_dataset(name, config)
-        if split is not None and _has_split(folder, split):
-            marker = read_marker(folder)
-            if revision is None or marker.get("revision") == revision:
-                return load_local_dataset(name, config, split)
+    if not force and saved_dataset_path(name, config, split, revision) is not None:
+        return load_local_dataset(name, config, split)
 
     import datasets
 
@@ -167,7 +176,9 @@ def download_dataset(
         with staging_dir(get_datasets_dir(), dataset_folder_name(name)) as staging:
             loaded.save_to_disk(str(staging / "data"))
             splits = json.loads((staging / "data" / _DICT_FILE).read_text()).get("splits", [])
-            write_json_atomic(staging / "data" / MARKER, {**marker, "complete": True, "splits": splits})
+            write_json_atomic(
+                staging / "data" / MARKER, {**marker, "complete": True, "splits": splits}
+            )
             move_into_place(staging / "data", folder)
     except Exception as exc:
         error = translate_hub_error(exc, kind="dataset", name=name, revision=revision)

@@ -138,8 +138,10 @@ def validate_relative_path(value: str, what: str = "file name") -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidNameError(f"{what} is empty")
     parts = value.replace("\\", "/").split("/")
-    if value.startswith(("/", "\\", "~")) or re.match(r"[A-Za-z]:", value) or any(
-        p in ("", ".", "..") for p in parts
+    if (
+        value.startswith(("/", "\\", "~"))
+        or re.match(r"[A-Za-z]:", value)
+        or any(p in ("", ".", "..") for p in parts)
     ):
         raise InvalidNameError(f"invalid {what} {value!r}: expected a relative path without '..'")
     return value

@@ -102,7 +102,13 @@ def _tokenize_split(
     dataset: Dataset, encode: _Encode, num_proc: int | None, batch_size: int, cache_dir: Any
 ) -> Dataset:
     key = json.dumps(
-        [dataset._fingerprint, encode.tokenizer_json, encode.columns, encode.add_bos, encode.add_eos],
+        [
+            dataset._fingerprint,
+            encode.tokenizer_json,
+            encode.columns,
+            encode.add_bos,
+            encode.add_eos,
+        ],
         sort_keys=True,
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -124,7 +130,9 @@ def _tokenize_split(
     )
 
 
-def dataset_texts(dataset: Dataset, columns: Sequence[str], batch_size: int = 1000) -> Iterator[str]:
+def dataset_texts(
+    dataset: Dataset, columns: Sequence[str], batch_size: int = 1000
+) -> Iterator[str]:
     """Yield the texts of `columns` (dotted paths allowed), e.g. to train one shared BPE vocab.
 
     Example:

@@ -45,9 +45,7 @@ class BPETokenizer:
         self.tokenizer = tokenizer
 
     @classmethod
-    def train(
-        cls, texts: Iterable[str], vocab_size: int, min_frequency: int = 2
-    ) -> BPETokenizer:
+    def train(cls, texts: Iterable[str], vocab_size: int, min_frequency: int = 2) -> BPETokenizer:
         """Learn merges from `texts` (pass source and target texts together for a shared vocab).
 
         Args:
