@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -111,6 +110,7 @@ def make_trainer(
     seed: int = 0,
     sampler=None,
     data=None,
+    eval_fn=None,
     **config: Any,
 ) -> Trainer:
     """A Trainer on the tiny task (AdamW + warmup-cosine); `config` overrides TrainerConfig."""
@@ -145,6 +145,7 @@ def make_trainer(
         scheduler=scheduler,
         out_dir=out_dir,
         sampler=sampler,
+        eval_fn=eval_fn,
     )
 
 
@@ -161,48 +162,39 @@ def _train_cli(args: argparse.Namespace) -> None:
     trainer.fit()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def ddp_batches() -> list[dict[str, torch.Tensor]]:
     """Fixed batches with different token counts: step k uses batches 2k and 2k+1."""
     data = make_dataset(n=32)
     return [collate(data[i : i + 4]) for i in range(0, 32, 4)]
 
 
-def _ddp_rank(rank: int, out_dir: str, port: int) -> None:
+def ddp_rank_main(rank: int, out_dir: str, port: int) -> None:
+    """One rank of the 2-process gloo test (started by torch.multiprocessing with spawn)."""
     os.environ.update(
         MASTER_ADDR="127.0.0.1",
         MASTER_PORT=str(port),
         RANK=str(rank),
         LOCAL_RANK=str(rank),
         WORLD_SIZE="2",
+        OMP_NUM_THREADS="1",
     )
     torch.set_num_threads(1)
-    shard = ddp_batches()[rank::2]  # rank r gets micro-batch r of every global batch
+    shard = ddp_batches()[rank::2]  # rank r gets micro-batch r of each global batch
     trainer = make_trainer(
         out_dir, dropout=0.0, data=shard, max_steps=4, grad_accum_steps=1, save_every=None
     )
+    assert trainer.world_size == 2 and trainer.rank == rank
     trainer.fit()
-
-
-def _ddp_cli(args: argparse.Namespace) -> None:
-    import torch.multiprocessing as mp
-
-    mp.spawn(_ddp_rank, args=(args.out_dir, _free_port()), nprocs=2, join=True)
 
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["train", "ddp"])
+    parser.add_argument("mode", choices=["train"])
     parser.add_argument("out_dir")
     parser.add_argument("--max-steps", type=int, default=30)
     parser.add_argument("--sleep", type=float, default=0.0)
     parser.add_argument("--resume", default=None)
     parsed = parser.parse_args()
-    (_train_cli if parsed.mode == "train" else _ddp_cli)(parsed)
+    _train_cli(parsed)
     sys.exit(0)

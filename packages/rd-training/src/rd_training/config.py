@@ -63,7 +63,7 @@ def _convert(value: Any, tp: Any, key: str) -> Any:
                 raise ConfigError(f"{key}: expected {len(args)} items, got {len(value)}")
             return tuple(
                 _convert(v, a, f"{key}[{i}]")
-                for i, (v, a) in enumerate(zip(args, value, strict=True))
+                for i, (a, v) in enumerate(zip(args, value, strict=True))
             )
         item = args[0] if args else Any
         items = [_convert(v, item, f"{key}[{i}]") for i, v in enumerate(value)]

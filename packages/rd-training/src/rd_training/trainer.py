@@ -21,6 +21,7 @@ import logging
 import math
 import signal
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -178,7 +179,8 @@ class Trainer:
         cfg = self.config
         if self.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-        if not logging.getLogger("rd_training").handlers:  # the caller configured no logging
+        if not logging.getLogger("rd_training").handlers and not logging.getLogger().handlers:
+            # The caller configured no logging at all: show progress lines and keep a train.log.
             setup_logger("rd_training", rank=self.rank, log_file=self.out_dir / "train.log")
         if self.is_main:
             write_manifest(
@@ -395,7 +397,10 @@ class Trainer:
         else:
             self.optimizer.step()
         if self.scheduler is not None:
-            self.scheduler.step()
+            with warnings.catch_warnings():
+                # fp16 may skip an update on overflow; the schedule still follows the step count.
+                warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step")
+                self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
         return mean_loss, total_tokens, grad_norm, lr
 

@@ -1,0 +1,59 @@
+"""DDP with 2 CPU processes (gloo) matches single-process training with the same global batch."""
+
+import json
+import socket
+import sys
+from pathlib import Path
+
+import torch
+import torch.multiprocessing as mp
+from rd_training_testkit import ddp_batches, ddp_rank_main, make_trainer
+from safetensors.torch import load_file
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# fork reuses this process's imported torch (seconds faster on a busy CPU); torch here is
+# single-threaded and CPU-only (conftest), which keeps fork safe. Elsewhere use spawn.
+START_METHOD = "fork" if sys.platform == "linux" else "spawn"
+
+
+def records(run: Path) -> list[dict]:
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    return [r for r in map(json.loads, lines) if r["split"] == "train"]
+
+
+def test_two_gloo_ranks_match_one_process_with_the_same_global_batch(tmp_path: Path) -> None:
+    ddp_dir = tmp_path / "ddp"
+    mp.start_processes(
+        ddp_rank_main,
+        args=(str(ddp_dir), _free_port()),
+        nprocs=2,
+        join=True,
+        start_method=START_METHOD,
+    )
+    single_dir = tmp_path / "single"
+    # One process, 2 micro-batches per step, in the order (rank 0's, rank 1's).
+    make_trainer(
+        single_dir,
+        dropout=0.0,
+        data=ddp_batches(),
+        max_steps=4,
+        grad_accum_steps=2,
+        save_every=None,
+    ).fit()
+
+    ddp, single = records(ddp_dir), records(single_dir)
+    assert [r["step"] for r in ddp] == [1, 2, 3, 4]  # rank 0 alone logs
+    for a, b in zip(ddp, single, strict=True):
+        assert a["tokens"] == b["tokens"]  # global token counts
+        assert abs(a["loss"] - b["loss"]) < 1e-6
+    final = "checkpoints/step_00000004/model.safetensors"
+    got, want = load_file(str(ddp_dir / final)), load_file(str(single_dir / final))
+    for name in want:
+        torch.testing.assert_close(got[name], want[name], rtol=1e-5, atol=1e-6)
+    assert json.loads((ddp_dir / "manifest.json").read_text())["world_size"] == 2

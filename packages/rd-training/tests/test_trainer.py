@@ -1,0 +1,242 @@
+"""The Trainer's loop: token-normalised accumulation, schedules, logging, eval/best, failures."""
+
+import json
+import math
+import os
+import signal
+from pathlib import Path
+
+import pytest
+import torch
+from rd_training_testkit import TinyLM, collate, loss_fn, make_dataset, make_trainer
+from safetensors.torch import load_file
+
+from rd_training import NoamLR, NonFiniteLossError, Trainer, TrainerConfig, noam_schedule
+
+
+def read_metrics(run: Path, split: str = "train") -> list[dict]:
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    return [r for r in map(json.loads, lines) if r["split"] == split]
+
+
+def quiet(**kwargs) -> TrainerConfig:
+    base = {"device": "cpu", "progress_bar": False, "tensorboard": False, "save_every": None}
+    return TrainerConfig(**{**base, **kwargs})
+
+
+def test_grad_accumulation_normalises_by_all_tokens_of_the_step(tmp_path: Path) -> None:
+    data = make_dataset()
+    small, large = collate(data[:2]), collate(data[2:8])  # very different token counts
+    torch.manual_seed(0)
+    model = TinyLM(dropout=0.0)
+    reference = TinyLM(dropout=0.0)
+    reference.load_state_dict(model.state_dict())
+    trainer_start = {k: v.clone() for k, v in model.state_dict().items()}
+
+    trainer = Trainer(
+        model,
+        quiet(max_steps=1, grad_accum_steps=2),
+        train_data=[small, large],
+        loss_fn=loss_fn,
+        optimizer=torch.optim.SGD(model.parameters(), lr=1.0),
+        out_dir=tmp_path,
+    )
+    trainer.fit()
+
+    # One big batch: the mean over every target token of both micro-batches.
+    sums, counts = zip(*(loss_fn(reference, b) for b in (small, large)), strict=True)
+    (sum(sums) / sum(counts)).backward()
+    correct = [p.grad.clone() for p in reference.parameters()]
+    with torch.no_grad():
+        for p, g in zip(reference.parameters(), correct, strict=True):
+            p -= g
+    for a, b in zip(model.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    # The common bug (averaging per-micro-batch means) would give a different update.
+    naive_model = TinyLM(dropout=0.0)
+    naive_model.load_state_dict(trainer_start)
+    pairs = [loss_fn(naive_model, b) for b in (small, large)]
+    (sum(s / c for s, c in pairs) / 2).backward()
+    assert any(
+        not torch.allclose(g, p.grad)
+        for g, p in zip(correct, naive_model.parameters(), strict=True)
+    )
+    logged = read_metrics(tmp_path)
+    assert logged[0]["tokens"] == int(sum(counts))
+    assert logged[0]["loss"] == pytest.approx((sum(sums) / sum(counts)).item())
+
+
+def test_scheduler_steps_once_per_optimizer_step_and_lr_is_logged_every_step(tmp_path) -> None:
+    model = TinyLM()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1.0)
+    batches = [collate(make_dataset()[i : i + 3]) for i in range(0, 24, 3)]
+    trainer = Trainer(
+        model,
+        quiet(max_steps=5, grad_accum_steps=3),
+        train_data=batches,
+        loss_fn=loss_fn,
+        optimizer=optimizer,
+        out_dir=tmp_path,
+        scheduler=NoamLR(optimizer, d_model=8, warmup_steps=3),
+    )
+    summary = trainer.fit()
+    records = read_metrics(tmp_path)
+    assert [r["step"] for r in records] == [1, 2, 3, 4, 5]
+    assert [r["lr"] for r in records] == pytest.approx(
+        [noam_schedule(s, 8, 3) for s in range(1, 6)]
+    )
+    assert all({"loss", "tokens", "tokens_per_s", "epoch", "time"} <= r.keys() for r in records)
+    assert summary["status"] == "completed" and summary["step"] == 5
+    # 8 batches, 3 per step: the epoch ends with a partial step of 2 micro-batches.
+    assert [r["epoch"] for r in records] == [0, 0, 1, 1, 1]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["status"] == "completed" and manifest["final_step"] == 5
+    assert manifest["seed"] == 0 and manifest["trainer_config"]["grad_accum_steps"] == 3
+    assert (tmp_path / "checkpoints" / "step_00000005" / "model.safetensors").exists()
+
+
+def test_max_epochs_runs_whole_passes(tmp_path: Path) -> None:
+    trainer = make_trainer(tmp_path, max_steps=None, max_epochs=2, grad_accum_steps=4)
+    summary = trainer.fit()
+    # 6 batches per epoch with 4 micro-batches per step: steps of 4 + 2 batches, twice.
+    assert summary["step"] == 4 and summary["epoch"] == 2
+    assert sum(r["tokens"] for r in read_metrics(tmp_path)) == 2 * sum(
+        len(e["tgt"]) for e in make_dataset()
+    )
+
+
+def test_eval_best_checkpoint_and_keep_last(tmp_path: Path) -> None:
+    values = iter([3.0, 1.0, 2.0, math.nan])
+
+    def eval_fn(model, step):
+        assert not model.training and not torch.is_grad_enabled()
+        return {"loss": next(values), "step_seen": step}
+
+    trainer = make_trainer(
+        tmp_path,
+        max_steps=8,
+        eval_every=2,
+        save_every=None,
+        keep_last=1,
+        best_metric="valid/loss",
+        best_mode="min",
+        eval_fn=eval_fn,
+    )
+    summary = trainer.fit()
+    assert summary["best"]["step"] == 4 and summary["best"]["value"] == 1.0
+    best = json.loads((tmp_path / "checkpoints" / "best.json").read_text())
+    assert best["checkpoint"] == "step_00000004"
+    names = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert names == ["best.json", "step_00000004", "step_00000008"]
+    valid = read_metrics(tmp_path, "valid")
+    assert [r["step"] for r in valid] == [2, 4, 6, 8] and valid[3]["loss"] is None
+
+
+def test_non_finite_loss_stops_naming_the_step_and_keeps_good_checkpoints(tmp_path) -> None:
+    calls = {"n": 0}
+
+    def exploding(model, batch):
+        calls["n"] += 1
+        loss, tokens = loss_fn(model, batch)
+        return (loss * math.nan if calls["n"] == 13 else loss), tokens  # step 7, micro-batch 1
+
+    trainer = make_trainer(tmp_path, max_steps=20, save_every=5)
+    trainer.loss_fn = exploding
+    with pytest.raises(NonFiniteLossError, match="at step 7"):
+        trainer.fit()
+    assert [p.name for p in (tmp_path / "checkpoints").iterdir()] == ["step_00000005"]
+    weights = load_file(str(tmp_path / "checkpoints" / "step_00000005" / "model.safetensors"))
+    assert all(torch.isfinite(t).all() for t in weights.values())
+    assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
+    assert json.loads((tmp_path / "manifest.json").read_text())["status"] == "failed"
+
+
+def test_sigterm_finishes_the_step_saves_and_exits_then_resume_is_exact(tmp_path: Path) -> None:
+    calls = {"n": 0}
+
+    def signalling(model, batch):
+        calls["n"] += 1
+        if calls["n"] == 7:  # inside step 4 (2 micro-batches per step)
+            os.kill(os.getpid(), signal.SIGTERM)
+        return loss_fn(model, batch)
+
+    trainer = make_trainer(tmp_path / "run", max_steps=12, save_every=100)
+    trainer.loss_fn = signalling
+    with pytest.raises(SystemExit) as info:
+        trainer.fit()
+    assert info.value.code == 128 + signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored
+    assert [p.name for p in (tmp_path / "run" / "checkpoints").iterdir()] == ["step_00000004"]
+    assert json.loads((tmp_path / "run" / "manifest.json").read_text())["status"] == "interrupted"
+
+    make_trainer(tmp_path / "run", max_steps=12, save_every=100, resume="auto").fit()
+    make_trainer(tmp_path / "ref", max_steps=12, save_every=100).fit()
+    resumed, ref = read_metrics(tmp_path / "run"), read_metrics(tmp_path / "ref")
+    assert [(r["step"], r["loss"], r["lr"]) for r in resumed] == [
+        (r["step"], r["loss"], r["lr"]) for r in ref
+    ]
+    a = load_file(str(tmp_path / "run" / "checkpoints" / "step_00000012" / "model.safetensors"))
+    b = load_file(str(tmp_path / "ref" / "checkpoints" / "step_00000012" / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in b)
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_mixed_precision_trains_on_cpu(tmp_path: Path, precision: str) -> None:
+    trainer = make_trainer(tmp_path, max_steps=4, precision=precision, save_every=None)
+    summary = trainer.fit()
+    assert math.isfinite(summary["train_loss"])
+    assert (trainer.scaler is not None) == (precision == "fp16")
+    if precision == "fp16":
+        state = json.loads((tmp_path / "checkpoints" / "step_00000004" / "state.json").read_text())
+        assert state["scaler"]["scale"] > 0
+
+
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"max_steps": 0}, "max_steps"),
+        ({"max_steps": 1, "grad_accum_steps": 0}, "grad_accum_steps"),
+        ({"max_steps": 1, "precision": "fp8"}, "precision"),
+        ({}, "max_steps"),
+        ({"max_steps": 1, "clip_grad_norm": -1.0}, "clip_grad_norm"),
+        ({"max_steps": 1, "best_mode": "up"}, "best_mode"),
+        ({"max_steps": 1, "keep_last": 0}, "keep_last"),
+    ],
+)
+def test_invalid_config_values_name_the_field(kwargs, field) -> None:
+    with pytest.raises(ValueError, match=f"TrainerConfig.{field}"):
+        TrainerConfig(**kwargs)
+
+
+def test_bad_trainer_arguments(tmp_path: Path) -> None:
+    model = TinyLM()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(FileNotFoundError, match=r"TrainerConfig.resume.*does not exist"):
+        Trainer(
+            model,
+            quiet(max_steps=1, resume=str(tmp_path / "nope")),
+            train_data=[],
+            loss_fn=loss_fn,
+            optimizer=optimizer,
+            out_dir=tmp_path,
+        )
+    with pytest.raises(ValueError, match="best_metric"):
+        Trainer(
+            model,
+            quiet(max_steps=1, best_metric="bleu"),
+            train_data=[],
+            loss_fn=loss_fn,
+            optimizer=optimizer,
+            out_dir=tmp_path,
+        )
+    with pytest.raises(ValueError, match="no batches"):
+        Trainer(
+            model,
+            quiet(max_steps=1),
+            train_data=[],
+            loss_fn=loss_fn,
+            optimizer=optimizer,
+            out_dir=tmp_path,
+        ).fit()
+    # resume="auto" with no checkpoint yet starts from scratch.
+    assert make_trainer(tmp_path / "fresh", max_steps=1, resume="auto").fit()["step"] == 1
