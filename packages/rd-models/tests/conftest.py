@@ -5,10 +5,11 @@ Tests import nothing from here (pytest's importlib mode); helpers come as fixtur
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Protocol
+
 import pytest
 import torch
-
-from typing import Protocol
 
 from rd_models import Transformer, TransformerConfig
 
@@ -50,6 +51,15 @@ def random_batch(
     ids = torch.randint(3, vocab, (batch, max_len), generator=generator)
     positions = torch.arange(max_len)[None, :]
     return ids.masked_fill(positions >= lengths[:, None], PAD)
+
+
+@pytest.fixture(autouse=True)
+def single_thread() -> Iterator[None]:
+    """Tiny models run fastest on one thread; on a busy machine extra threads only spin and wait."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture

@@ -135,8 +135,8 @@ def beam_search(
     sentence, moves those ending in EOS among the first ``beam_size`` to the finished list (score
     = log-probability / length penalty, counting EOS) and continues with the best ``beam_size``
     others. A sentence is done when it has ``beam_size`` finished hypotheses or reaches its length
-    limit (``max_len_a * src_len + max_len_b`` tokens, then EOS is forced); done sentences leave
-    the batch. With ``beam_size=1`` this is exactly greedy search.
+    limit (``max_len_a * src_len + max_len_b`` tokens; then EOS is forced and hypotheses are scored
+    by their tokens so far); done sentences leave the batch. With ``beam_size=1`` this is exactly greedy search.
 
     Args:
         model: Any :class:`EncoderDecoder` (e.g. :class:`~rd_models.Transformer`).
@@ -182,9 +182,10 @@ def beam_search(
             vocab = logprobs.shape[-1]
             at_limit = torch.tensor([step >= max_lens[s] for s in active], device=device)
             if bool(at_limit.any()):
+                # At the length limit the hypothesis is cut: EOS is forced and adds nothing.
                 forced = torch.full_like(logprobs[0, 0], float("-inf"))
                 forced[eos_id] = 0.0
-                logprobs = torch.where(at_limit[:, None, None], logprobs + forced, logprobs)
+                logprobs = torch.where(at_limit[:, None, None], forced, logprobs)
             cand = (scores.unsqueeze(-1) + logprobs).view(n, k * vocab)
             top_scores, top_idx = cand.topk(min(2 * k, k * vocab), dim=-1)
             top_beam, top_tok = top_idx // vocab, top_idx % vocab

@@ -1,0 +1,69 @@
+"""The building blocks behave as the paper describes."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from rd_models import MultiHeadAttention, PositionalEncoding, Transformer, sinusoids
+
+
+def test_sinusoids_follow_the_paper_formula() -> None:
+    table = sinusoids(50, 8)
+    pos, i = 17, 2
+    assert math.isclose(table[pos, 2 * i], math.sin(pos / 10000 ** (2 * i / 8)), abs_tol=1e-6)
+    assert math.isclose(table[pos, 2 * i + 1], math.cos(pos / 10000 ** (2 * i / 8)), abs_tol=1e-6)
+
+
+def test_positional_encoding_offset_and_growth() -> None:
+    encoding = PositionalEncoding(8, max_len=4)
+    x = torch.zeros(1, 3, 8)
+    torch.testing.assert_close(encoding(x, offset=10), sinusoids(13, 8)[10:13][None])
+    assert "pe" not in encoding.state_dict()  # derived, not saved
+
+
+def test_attention_weights_are_causal_masked_and_normalised() -> None:
+    torch.manual_seed(0)
+    attention = MultiHeadAttention(8, 2).eval()
+    x = torch.randn(2, 5, 8)
+    padding = torch.tensor([[False] * 5, [False, False, False, True, True]])
+    out, weights = attention(x, key_padding_mask=padding, is_causal=True, need_weights=True)
+    fused, _ = attention(x, key_padding_mask=padding, is_causal=True)
+    torch.testing.assert_close(out, fused)  # the explicit path equals the SDPA kernel
+    assert weights is not None and weights.shape == (2, 2, 5, 5)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(2, 2, 5))
+    assert weights.triu(1).abs().max() == 0  # nothing attends to the future
+    assert weights[1, :, :, 3:].abs().max() == 0  # nor to padding
+
+
+def test_cross_attention_ignores_padded_memory() -> None:
+    torch.manual_seed(0)
+    attention = MultiHeadAttention(8, 2).eval()
+    query, memory = torch.randn(1, 3, 8), torch.randn(1, 4, 8)
+    padding = torch.tensor([[False, False, True, True]])
+    out, _ = attention(query, memory, key_padding_mask=padding)
+    short, _ = attention(query, memory[:, :2])
+    torch.testing.assert_close(out, short)
+
+
+def test_forward_returns_one_attention_map_per_layer(make_config, make_batch) -> None:
+    model = Transformer(make_config()).eval()
+    src, tgt = make_batch(2, 6), make_batch(2, 4)
+    logits, attention = model(src, tgt, return_attention=True)
+    assert torch.allclose(logits, model(src, tgt), atol=1e-5)
+    assert [w.shape for w in attention["encoder"]] == [(2, 2, 6, 6)] * 2
+    assert [w.shape for w in attention["decoder"]] == [(2, 2, 4, 4)] * 2
+    assert [w.shape for w in attention["cross"]] == [(2, 2, 4, 6)] * 2
+
+
+def test_embeddings_are_scaled_and_three_way_tied(make_config) -> None:
+    model = Transformer(make_config())
+    assert model.src_embed.weight is model.tgt_embed.weight
+    assert model.output_proj is None  # the output projection reuses the embedding matrix
+    untied = Transformer(make_config(share_embeddings=False, tie_output_projection=False))
+    assert untied.output_proj is not None
+    assert untied.src_embed.weight is not untied.tgt_embed.weight
+    ids = torch.tensor([[5]])
+    expected = model.src_embed.weight[5] * math.sqrt(16) + sinusoids(1, 16)[0]
+    torch.testing.assert_close(model._embed(model.src_embed, ids)[0, 0], expected)
