@@ -235,6 +235,21 @@ TRAIN = {
     "tgt": ["eins", "zwei drei", "vier fünf sechs"],
 }
 VALID = {"src": ["seven"], "tgt": ["sieben"]}
+MULTI_CONFIG_CARD = """---
+configs:
+- config_name: de-en
+  data_files:
+  - split: train
+    path: de-en/train-*.parquet
+  - split: validation
+    path: de-en/validation-*.parquet
+- config_name: fr-en
+  data_files:
+  - split: train
+    path: fr-en/train-*.parquet
+---
+# Two configs
+"""
 
 
 @pytest.fixture(scope="session")
@@ -246,6 +261,13 @@ def hub() -> object:
         "data/train-00000-of-00001.parquet": parquet_bytes(TRAIN),
         "data/validation-00000-of-00001.parquet": parquet_bytes(VALID),
     }
+    multi = {
+        "README.md": MULTI_CONFIG_CARD.encode(),
+        "de-en/train-00000-of-00001.parquet": parquet_bytes(TRAIN),
+        "de-en/validation-00000-of-00001.parquet": parquet_bytes(VALID),
+        "fr-en/train-00000-of-00001.parquet": parquet_bytes({"src": ["un"], "tgt": ["one"]}),
+    }
+    server.add("dataset", "org/multi", Repo(multi))
     server.add("model", "org/tiny-model", Repo(model))
     server.add("model", "org/gated-model", Repo(model, gated=True))
     server.add("model", "org/flaky-model", Repo(model, cut={"model.safetensors"}))

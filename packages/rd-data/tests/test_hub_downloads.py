@@ -85,11 +85,13 @@ def test_dataset_download_saves_to_disk_and_is_reused_without_network(run, hub) 
     assert len(hub.requests) == requests_after_first
 
 
-def test_dataset_single_split_download(run) -> None:
-    result = run.cli("rd-download-dataset", "--name", "org/pairs", "--split", "validation")
+def test_dataset_config_and_single_split_download(run) -> None:
+    result = run.cli(
+        "rd-download-dataset", "--name", "org/multi", "--config", "de-en", "--split", "validation"
+    )
 
     assert result.returncode == 0, result.stderr
-    target = _assets(run.env) / "datasets" / "org__pairs"
+    target = _assets(run.env) / "datasets" / "org__multi" / "de-en"
     assert result.stdout.strip() == str(target / "validation")
     assert (target / "validation" / "state.json").is_file()
     assert not (target / "train").exists()
@@ -109,6 +111,8 @@ cases = {
     "dataset_gated": lambda: rd_data.download_dataset("org/gated-pairs"),
     "model_bad_revision": lambda: rd_data.download_model("org/tiny-model", revision="v9"),
     "dataset_bad_revision": lambda: rd_data.download_dataset("org/pairs", revision="v9"),
+    "dataset_config_missing": lambda: rd_data.download_dataset("org/multi"),
+    "dataset_config_unknown": lambda: rd_data.download_dataset("org/multi", "xx-yy"),
     "model_missing_file": lambda: rd_data.download_model("org/tiny-model", filename="nope.bin"),
     "model_cut_mid_file": lambda: rd_data.download_model("org/flaky-model"),
     "dataset_cut_mid_file": lambda: rd_data.download_dataset("org/flaky-pairs"),
@@ -128,13 +132,16 @@ print("RESULTS " + json.dumps(results))
 
 
 @pytest.fixture(scope="module")
-def error_results(module_runner) -> dict[str, list]:
-    """Run every failing case once: {case: [exception class, message, files left in assets/]}."""
+def error_results(module_runner, hub) -> dict[str, list]:
+    """Run every failing case once: {case: [exception class, message, files left in assets/]}.
+
+    The extra key "served_cut" lists the files whose download the hub really cut mid-body.
+    """
     result = module_runner.python(_ERROR_SCRIPT, HF_TOKEN="hf_do_not_print_me")
     assert result.returncode == 0, result.stderr
     assert "hf_do_not_print_me" not in result.stdout + result.stderr
     line = next(x for x in result.stdout.splitlines() if x.startswith("RESULTS "))
-    return json.loads(line[len("RESULTS ") :])
+    return {**json.loads(line[len("RESULTS ") :]), "served_cut": sorted(hub.served_cut)}
 
 
 @pytest.mark.parametrize(
@@ -146,6 +153,8 @@ def error_results(module_runner) -> dict[str, list]:
         ("dataset_gated", "GatedRepoError"),
         ("model_bad_revision", "RevisionNotFoundError"),
         ("dataset_bad_revision", "RevisionNotFoundError"),
+        ("dataset_config_missing", "DatasetConfigError"),
+        ("dataset_config_unknown", "DatasetConfigError"),
         ("model_missing_file", "RemoteFileNotFoundError"),
         ("model_cut_mid_file", "DownloadError"),
         ("dataset_cut_mid_file", "DownloadError"),
@@ -159,6 +168,13 @@ def test_hub_failures_raise_clear_errors_and_leave_nothing_in_assets(
     assert "\n" not in message
     # Failures leave no dataset, no model and no staging folder behind: at most empty roots.
     assert [p for p in listing if p not in ("datasets", "models", "models/org")] == []
+
+
+def test_the_cut_cases_were_really_cut_mid_file(error_results) -> None:
+    assert error_results["served_cut"] == [
+        "dataset:org/flaky-pairs:data/train-00000-of-00001.parquet",
+        "model:org/flaky-model:model.safetensors",
+    ]
 
 
 def test_gated_error_tells_how_to_authenticate(error_results) -> None:

@@ -9,6 +9,7 @@ from importlib.metadata import version as _version
 from rd_data.collate import PadCollator, collate_padded
 from rd_data.errors import (
     AssetNotFoundError,
+    DatasetConfigError,
     DownloadError,
     GatedRepoError,
     InvalidNameError,
@@ -39,6 +40,7 @@ __all__ = [
     "SPECIAL_TOKENS",
     "AssetNotFoundError",
     "BPETokenizer",
+    "DatasetConfigError",
     "DownloadError",
     "GatedRepoError",
     "InvalidNameError",

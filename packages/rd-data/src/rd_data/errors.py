@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "AssetNotFoundError",
+    "DatasetConfigError",
     "DownloadError",
     "GatedRepoError",
     "InvalidNameError",
@@ -39,6 +40,10 @@ class GatedRepoError(RdDataError):
 
 class RevisionNotFoundError(RdDataError):
     """The repository exists but the branch, tag or commit does not."""
+
+
+class DatasetConfigError(RdDataError, ValueError):
+    """The dataset needs a config name, or has no config of that name."""
 
 
 class RemoteFileNotFoundError(RdDataError):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rd_data._fs import MARKER, move_into_place, read_marker, staging_dir, write_json_atomic
 from rd_data._hub_errors import translate_hub_error
-from rd_data.errors import AssetNotFoundError
+from rd_data.errors import AssetNotFoundError, DatasetConfigError
 from rd_data.paths import (
     dataset_folder_name,
     get_datasets_dir,
@@ -151,6 +151,7 @@ def download_dataset(
     Raises:
         InvalidNameError: A name is empty, absolute or contains `..` (checked before any I/O).
         RepoNotFoundError, GatedRepoError, RevisionNotFoundError: The Hub refused.
+        DatasetConfigError: `config` is missing (the dataset has several) or unknown.
         OfflineError: Offline mode (or no network) and no saved copy.
         DownloadError: The transfer failed part-way; nothing was written to assets/.
     """
@@ -182,6 +183,10 @@ def download_dataset(
             move_into_place(staging / "data", folder)
     except Exception as exc:
         error = translate_hub_error(exc, kind="dataset", name=name, revision=revision)
+        message = " ".join(str(exc).split())
+        if error is None and isinstance(exc, ValueError) and "config" in message.lower():
+            # datasets: "Config name is missing ...", "BuilderConfig 'x' not found ..."
+            error = DatasetConfigError(f"dataset '{name}': {message}")
         if error is None:
             raise
         raise error from exc
