@@ -349,17 +349,13 @@ class Trainer:
                 else contextlib.nullcontext()
             )
             with sync:
-                with torch.autocast(
-                    self.device.type,
-                    dtype=self.autocast_dtype or torch.float32,
-                    enabled=self.autocast_dtype is not None,
-                ):
+                with self._autocast():
                     loss, num_tokens = self.loss_fn(self.train_model, batch)
                 if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
                     raise ValueError("loss_fn must return (loss_sum: scalar tensor, num_tokens)")
                 (self.scaler.scale(loss) if self.scaler else loss).backward()
             loss_sum += loss.detach().to(acc_dtype)
-            tokens += torch.as_tensor(num_tokens, device=self.device).to(acc_dtype)
+            tokens += num_tokens  # int or tensor; accumulated in acc_dtype
 
         # One all-reduce gives the global loss and token count, and whether any rank was signalled.
         stop = float(self._stop_signal is not None)
@@ -403,6 +399,12 @@ class Trainer:
                 self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
         return mean_loss, total_tokens, grad_norm, lr
+
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
+        """bf16/fp16 autocast on the training device; nothing for fp32."""
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
 
     # ------------------------------------------------------------------ evaluation
     def _evaluate(self, progress: ProgressReporter) -> bool:
