@@ -65,7 +65,13 @@ def test_dataset_download_saves_to_disk_and_is_reused_without_network(run, hub) 
     assert {"dataset_dict.json", "train", "validation"} <= set(_listing(target))
     requests_after_first = len(hub.requests)
 
-    again = run.cli("rd-download-dataset", "--name", "org/pairs")
+    again = run.python(  # online, through the API and the CLI function
+        "import sys, rd_data\n"
+        "from rd_data.cli import download_dataset_main\n"
+        "ds = rd_data.download_dataset('org/pairs')\n"
+        "assert ds['validation']['tgt'][0] == 'sieben'\n"
+        "sys.exit(download_dataset_main(['--name', 'org/pairs']))"
+    )
     assert again.returncode == 0, again.stderr
     assert again.stdout == result.stdout
     assert len(hub.requests) == requests_after_first  # the second call made no request
