@@ -170,6 +170,8 @@ def test_sigterm_finishes_the_step_saves_and_exits_then_resume_is_exact(tmp_path
     assert json.loads((tmp_path / "run" / "manifest.json").read_text())["status"] == "interrupted"
 
     make_trainer(tmp_path / "run", max_steps=12, save_every=100, resume="auto").fit()
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["resumed_step"] == 4 and manifest["status"] == "completed"
     make_trainer(tmp_path / "ref", max_steps=12, save_every=100).fit()
     resumed, ref = read_metrics(tmp_path / "run"), read_metrics(tmp_path / "ref")
     assert [(r["step"], r["loss"], r["lr"]) for r in resumed] == [
@@ -240,3 +242,37 @@ def test_bad_trainer_arguments(tmp_path: Path) -> None:
         ).fit()
     # resume="auto" with no checkpoint yet starts from scratch.
     assert make_trainer(tmp_path / "fresh", max_steps=1, resume="auto").fit()["step"] == 1
+
+
+def test_tensorboard_events_when_installed_and_nothing_when_not(tmp_path, monkeypatch) -> None:
+    import sys
+    import types
+
+    scalars = []
+
+    class FakeWriter:
+        def __init__(self, log_dir):
+            self.log_dir = log_dir
+
+        def add_scalar(self, tag, value, step):
+            scalars.append((tag, step))
+
+        def close(self):
+            pass
+
+    fake = types.ModuleType("torch.utils.tensorboard")
+    fake.SummaryWriter = FakeWriter
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", fake)
+    make_trainer(
+        tmp_path / "tb",
+        max_steps=4,
+        log_every=2,
+        tensorboard=True,
+        eval_every=4,
+        eval_fn=lambda model, step: {"loss": 1.0},
+    ).fit()
+    assert ("train/loss", 2) in scalars and ("train/lr", 4) in scalars
+    assert ("valid/loss", 4) in scalars
+
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import raises ImportError
+    assert make_trainer(tmp_path / "none", max_steps=2, tensorboard=True).fit()["step"] == 2

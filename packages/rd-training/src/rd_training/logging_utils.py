@@ -113,7 +113,11 @@ class MetricsLogger:
 
 
 class ProgressReporter:
-    """A tqdm bar (step, loss, lr, tokens/s) on a TTY; plain periodic log lines otherwise."""
+    """A tqdm bar (step, loss, lr, tokens/s) on a TTY; plain periodic log lines otherwise.
+
+    `enabled=False` shows neither; TensorBoard events are written whenever `tensorboard_dir` is
+    given and tensorboard is installed.
+    """
 
     def __init__(
         self,
@@ -125,10 +129,11 @@ class ProgressReporter:
     ) -> None:
         self.logger = logger
         self.total = total
+        self.enabled = enabled
         self.bar = None
         if enabled and sys.stderr.isatty():
             self.bar = tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True)
-        self.tb = _tensorboard_writer(tensorboard_dir) if enabled and tensorboard_dir else None
+        self.tb = _tensorboard_writer(tensorboard_dir) if tensorboard_dir else None
 
     def update(self, step: int, metrics: dict[str, float], show: bool) -> None:
         """Advance by one step; refresh the text (and TensorBoard) when `show`."""
@@ -143,7 +148,7 @@ class ProgressReporter:
                 tok_s=f"{metrics['tokens_per_s']:.0f}",
                 refresh=False,
             )
-        else:
+        elif self.enabled:
             total = f"/{self.total}" if self.total else ""
             self.logger.info(
                 "step %d%s | epoch %d | loss %.4f | lr %.3g | %.0f tok/s",
@@ -164,7 +169,7 @@ class ProgressReporter:
         text = " | ".join(f"{k} {v:.4g}" for k, v in metrics.items())
         if self.bar is not None:
             self.bar.write(f"step {step} | valid | {text}")
-        else:
+        elif self.enabled:
             self.logger.info("step %d | valid | %s", step, text)
         if self.tb is not None:
             for key, value in metrics.items():

@@ -194,13 +194,19 @@ class Trainer:
         status, last_loss, started = "failed", math.nan, time.time()
         previous_handlers = self._install_signal_handlers()
         try:
-            self._resume()
+            resumed_from = self._resume()
+            if resumed_from is not None and self.is_main:
+                update_manifest(
+                    self.out_dir, resumed_from=str(resumed_from), resumed_step=self.step
+                )
             progress = ProgressReporter(
                 cfg.max_steps,
                 self.step,
                 logger,
                 enabled=self.is_main and cfg.progress_bar,
-                tensorboard_dir=self.out_dir / "tensorboard" if cfg.tensorboard else None,
+                tensorboard_dir=self.out_dir / "tensorboard"
+                if cfg.tensorboard and self.is_main
+                else None,
             )
             self.train_model.train()
             self.optimizer.zero_grad(set_to_none=True)
@@ -247,9 +253,10 @@ class Trainer:
                 if self._stop_signal:
                     break
             if not self._stop_signal:
+                new_best = False
                 if self.eval_fn is not None and self._last_eval_step != self.step:
-                    self._evaluate(progress)
-                if self._last_saved_step != self.step:
+                    new_best = self._evaluate(progress)
+                if new_best or self._last_saved_step != self.step:
                     self._save()
             status = "interrupted" if self._stop_signal else "completed"
         except KeyboardInterrupt:
@@ -379,7 +386,8 @@ class Trainer:
         if self.scaler is not None:
             self.scaler.unscale_(self.optimizer)
         grads = [p.grad for p in self.params if p.grad is not None]
-        torch._foreach_mul_(grads, self.world_size / total_tokens)
+        if grads:
+            torch._foreach_mul_(grads, self.world_size / total_tokens)
         grad_norm = None
         if self.config.clip_grad_norm is not None:
             norm = nn.utils.clip_grad_norm_(self.params, self.config.clip_grad_norm)
@@ -480,15 +488,15 @@ class Trainer:
         prune_checkpoints(self.checkpoint_dir, self.config.keep_last, protect)
         logger.debug("saved %s", path)
 
-    def _resume(self) -> None:
+    def _resume(self) -> Path | None:
         """Restore everything from `config.resume` and replay the data to the saved batch."""
         resume = self.config.resume
         if resume is None:
-            return
+            return None
         path = latest_checkpoint(self.out_dir) if resume == "auto" else Path(resume)
         if path is None:
             logger.info("resume='auto': no checkpoint in %s, starting from scratch", self.out_dir)
-            return
+            return None
         state = load_checkpoint(path, self.model, self.optimizer, self.scheduler, self.scaler)
         self.step, self.epoch = state.step, state.epoch
         self._last_saved_step = self._last_eval_step = state.step
@@ -512,6 +520,7 @@ class Trainer:
             self.batches_in_epoch = extra["batches_in_epoch"]
         set_rng_state(state.rng_tensors, state.rng_json)
         logger.info("resumed from %s at step %d (epoch %d)", path, self.step, self.epoch)
+        return path
 
     def _start_epoch_from_anchor(self, anchors: list[Any]) -> None:
         rng_tensors, rng_json = get_rng_state()
