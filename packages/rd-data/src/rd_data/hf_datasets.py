@@ -97,8 +97,6 @@ def load_local_dataset(
         AssetNotFoundError: Nothing is saved there yet; the message names the command to run.
     """
     _validate(name, config, split)
-    import datasets
-
     folder = dataset_dir(name, config)
     target = folder / split if split else folder
     if split and not _has_split(folder, split) and (folder / _STATE_FILE).is_file():
@@ -108,6 +106,8 @@ def load_local_dataset(
         command += f" --config {config}" if config else ""
         command += f" --split {split}" if split else ""
         raise AssetNotFoundError(f"dataset not found at {target}; download it with `{command}`")
+    import datasets
+
     return datasets.load_from_disk(str(target))
 
 
