@@ -1,0 +1,156 @@
+"""Data for the paper: the dataset on disk, the shared BPE vocabulary and token-budget batches.
+
+Every dataset has a `translation` column of `{source_lang: ..., target_lang: ...}` dicts, the
+format of the Hub's WMT datasets, so the generated number-words task and WMT14 go through the
+same code.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from datasets import Dataset, DatasetDict
+from torch.utils.data import DataLoader
+
+from paper_transformer.config import DataConfig
+from paper_transformer.number_words import generate_splits
+from rd_data import (
+    BPETokenizer,
+    PadCollator,
+    TokenBudgetBatchSampler,
+    dataset_dir,
+    dataset_texts,
+    example_lengths,
+    load_local_dataset,
+    tokenize_dataset,
+)
+
+NUMBER_WORDS = "number_words"
+
+
+def number_words_dir(cfg: DataConfig) -> Path:
+    """`assets/datasets/number_words/<sizes>-seed<seed>`: one folder per generated variant."""
+    variant = f"{cfg.train_size}-{cfg.valid_size}-{cfg.test_size}-seed{cfg.seed}"
+    return dataset_dir(NUMBER_WORDS, variant)
+
+
+def materialise_number_words(cfg: DataConfig) -> Path:
+    """Generate the number-words dataset once and save it; later calls return the saved folder.
+
+    It is written into a temporary folder beside the target and renamed into place when
+    complete, so an interrupted run leaves nothing half-written in assets/.
+    """
+    target = number_words_dir(cfg)
+    if (target / "dataset_dict.json").is_file():
+        return target
+    sizes = {
+        "train": cfg.train_size,
+        cfg.valid_split: cfg.valid_size,
+        cfg.test_split: cfg.test_size,
+    }
+    rows = generate_splits(sizes, seed=cfg.seed)
+    splits = DatasetDict(
+        {
+            name: Dataset.from_dict(
+                {
+                    "number": [r["number"] for r in split],
+                    "translation": [{"de": r["de"], "en": r["en"]} for r in split],
+                }
+            )
+            for name, split in rows.items()
+        }
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".incoming-{target.name}-", dir=target.parent))
+    try:
+        splits.save_to_disk(str(staging / "data"))
+        os.replace(staging / "data", target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def load_splits(cfg: DataConfig) -> DatasetDict:
+    """The raw dataset with its train, validation and test splits (no network).
+
+    Raises:
+        rd_data.AssetNotFoundError: a Hub dataset has not been downloaded yet (the message says how).
+    """
+    if cfg.dataset == NUMBER_WORDS:
+        materialise_number_words(cfg)
+        dataset = load_local_dataset(NUMBER_WORDS, number_words_dir(cfg).name)
+    else:
+        dataset = load_local_dataset(cfg.dataset, cfg.config)
+    if not isinstance(dataset, DatasetDict):
+        raise ValueError(f"data.dataset {cfg.dataset!r}: expected a dataset with splits")
+    for split in ("train", cfg.valid_split, cfg.test_split):
+        if split not in dataset:
+            raise ValueError(f"data: dataset {cfg.dataset!r} has no split {split!r}")
+    if cfg.max_train_examples is not None:
+        n = min(cfg.max_train_examples, len(dataset["train"]))
+        dataset["train"] = dataset["train"].select(range(n))
+    return dataset
+
+
+def train_tokenizer(dataset: DatasetDict, cfg: DataConfig) -> BPETokenizer:
+    """One BPE vocabulary shared by source and target, learned on the training split (the paper)."""
+    columns = [f"translation.{cfg.source_lang}", f"translation.{cfg.target_lang}"]
+    return BPETokenizer.train(dataset_texts(dataset["train"], columns), cfg.vocab_size)
+
+
+@dataclass
+class Batches:
+    """Tokenised splits and the training loader."""
+
+    tokenized: DatasetDict
+    """Splits with `src` and `tgt` id columns (each ending with `</s>`)."""
+    train_loader: DataLoader
+    """Token-budget batches of the training split (its sampler is checkpointed)."""
+    collate: PadCollator
+    """Pads `src` and `tgt` to the batch maximum."""
+
+
+def make_batches(
+    dataset: DatasetDict, tokenizer: BPETokenizer, cfg: DataConfig, rank: int = 0, world: int = 1
+) -> Batches:
+    """Tokenise every split (cached on disk) and build the training loader."""
+    columns = {"src": f"translation.{cfg.source_lang}", "tgt": f"translation.{cfg.target_lang}"}
+    num_proc = min(os.cpu_count() or 1, 8) if len(dataset["train"]) > 200_000 else None
+    tokenized = tokenize_dataset(dataset, tokenizer, columns, num_proc=num_proc)
+    assert isinstance(tokenized, DatasetDict)
+    train = tokenized["train"]
+    lengths = example_lengths(train, ("src", "tgt"))
+    keep = (lengths.max(axis=1) <= cfg.max_length).nonzero()[0]
+    if len(keep) < len(train):
+        train = tokenized["train"] = train.select(keep)
+        lengths = lengths[keep]
+    sampler = TokenBudgetBatchSampler(
+        lengths, cfg.max_tokens, seed=cfg.seed, num_replicas=world, rank=rank
+    )
+    collate = PadCollator(pad_id=tokenizer.pad_id)
+    loader = DataLoader(train, batch_sampler=sampler, collate_fn=collate)  # type: ignore[arg-type]
+    return Batches(tokenized, loader, collate)
+
+
+def eval_batches(split: Dataset, collate: PadCollator, max_tokens: int) -> list[dict[str, Any]]:
+    """A split in length-sorted token-budget batches, in a fixed order (for validation loss)."""
+    lengths = example_lengths(split, ("src", "tgt"))
+    sampler = TokenBudgetBatchSampler(lengths, max_tokens, shuffle=False, drop_long=True)
+    batches = []
+    for indices in sampler:
+        rows = split[list(indices)]
+        examples = [{"src": s, "tgt": t} for s, t in zip(rows["src"], rows["tgt"], strict=True)]
+        batches.append(collate(examples))
+    return batches
+
+
+def shift_right(tgt: torch.Tensor, bos_id: int) -> torch.Tensor:
+    """Decoder input: `<s>` followed by the target without its last position (teacher forcing)."""
+    bos = torch.full_like(tgt[:, :1], bos_id)
+    return torch.cat([bos, tgt[:, :-1]], dim=1)

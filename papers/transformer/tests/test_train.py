@@ -1,0 +1,82 @@
+"""`train` end to end on a tiny config, its run directory, overrides and user errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from paper_transformer.config import DEFAULT_CONFIG
+from paper_transformer.train import load_run_config, main, parse_args
+from paper_transformer_testing import read_jsonl, run_cli
+
+
+def test_run_directory_holds_everything_a_researcher_needs(finished_run: tuple[Path, str]) -> None:
+    run_dir, _ = finished_run
+    for name in ["config.yaml", "manifest.json", "metrics.jsonl", "tokenizer.json", "train.log"]:
+        assert (run_dir / name).is_file(), name
+    assert (run_dir / "model" / "config.json").is_file()
+    assert (run_dir / "model" / "model.safetensors").is_file()
+    assert sorted(p.name for p in (run_dir / "checkpoints").glob("step_*"))[-1] == "step_00000040"
+    for plot in ["loss.png", "lr.png", "attention_test_0.png"]:
+        assert (run_dir / "plots" / plot).stat().st_size > 1000, plot
+    assert len((run_dir / "hypotheses.test.txt").read_text().splitlines()) == 40
+
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "completed"
+    assert "paper-transformer" in manifest["packages"]
+
+
+def test_metrics_cover_train_valid_and_test_and_match_the_printout(
+    finished_run: tuple[Path, str],
+) -> None:
+    run_dir, stdout = finished_run
+    records = read_jsonl(run_dir / "metrics.jsonl")
+    train = [r for r in records if r["split"] == "train"]
+    valid = [r for r in records if r["split"] == "valid"]
+    (test,) = [r for r in records if r["split"] == "test"]
+    assert [r["step"] for r in train] == list(range(1, 41))
+    assert all({"loss", "lr", "tokens_per_s", "time"} <= r.keys() for r in train)
+    assert [r["step"] for r in valid] == [20, 40]
+    assert valid[1]["loss"] < valid[0]["loss"] < train[0]["loss"]  # it learns
+    assert test["step"] == 40 and {"bleu", "chrf", "exact_match"} <= test.keys()
+    last_lines = stdout.strip().splitlines()[-2:]
+    assert last_lines[0] == f"run directory: {run_dir}"
+    assert f"sacreBLEU {test['bleu']:.2f}" in last_lines[1]
+    assert f"exact match {test['exact_match']:.1f}%" in last_lines[1]
+
+
+def test_overrides_and_set_reach_the_resolved_config(assets: Path) -> None:
+    args = parse_args(["model.d_model=48", "--set", "optim.lr_scale=0.5", "training.max_steps=7"])
+    cfg = load_run_config(args)
+    assert (cfg.model.d_model, cfg.optim.lr_scale, cfg.training.max_steps) == (48, 0.5, 7)
+    assert args.config == DEFAULT_CONFIG
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["model.d_modle=64"], "unknown key 'model.d_modle' (did you mean 'model.d_model'?)"),
+        (["training.max_steps=many"], "training.max_steps: expected int, got 'many'"),
+        (["--config", "nowhere.yaml"], "config file not found: nowhere.yaml"),
+        (["model.d_model=30", "model.n_heads=4"], "model.d_model (30) must be divisible"),
+    ],
+)
+def test_user_errors_are_one_line_with_exit_code_2_and_leave_no_run(
+    argv: list[str], message: str, assets: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("train: error: ") and message in err
+    assert err.count("\n") == 1
+    assert not (assets / "outputs").exists()
+
+
+def test_missing_hub_dataset_says_how_to_download_it(tmp_path: Path) -> None:
+    result = run_cli(
+        "train", "data.dataset=wmt/wmt14", "data.config=de-en", assets=tmp_path, check=False
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "rd-download-dataset --name wmt/wmt14 --config de-en" in result.stderr
+    assert not (tmp_path / "outputs").exists()
