@@ -151,28 +151,38 @@ def test_non_finite_loss_stops_naming_the_step_and_keeps_good_checkpoints(tmp_pa
     assert json.loads((tmp_path / "manifest.json").read_text())["status"] == "failed"
 
 
-def test_sigterm_finishes_the_step_saves_and_exits_then_resume_is_exact(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "accum,signal_call,saved_step",
+    [(2, 7, 4), (4, 5, 2)],  # mid-epoch; right after a partial step that ended the epoch
+)
+def test_sigterm_finishes_the_step_saves_and_exits_then_resume_is_exact(
+    tmp_path: Path, accum: int, signal_call: int, saved_step: int
+) -> None:
     calls = {"n": 0}
 
     def signalling(model, batch):
         calls["n"] += 1
-        if calls["n"] == 7:  # inside step 4 (2 micro-batches per step)
+        if calls["n"] == signal_call:
             os.kill(os.getpid(), signal.SIGTERM)
         return loss_fn(model, batch)
 
-    trainer = make_trainer(tmp_path / "run", max_steps=12, save_every=100)
+    trainer = make_trainer(tmp_path / "run", max_steps=12, save_every=100, grad_accum_steps=accum)
     trainer.loss_fn = signalling
     with pytest.raises(SystemExit) as info:
         trainer.fit()
     assert info.value.code == 128 + signal.SIGTERM
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored
-    assert [p.name for p in (tmp_path / "run" / "checkpoints").iterdir()] == ["step_00000004"]
+    assert [p.name for p in (tmp_path / "run" / "checkpoints").iterdir()] == [
+        f"step_{saved_step:08d}"
+    ]
     assert json.loads((tmp_path / "run" / "manifest.json").read_text())["status"] == "interrupted"
 
-    make_trainer(tmp_path / "run", max_steps=12, save_every=100, resume="auto").fit()
+    make_trainer(
+        tmp_path / "run", max_steps=12, save_every=100, grad_accum_steps=accum, resume="auto"
+    ).fit()
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
-    assert manifest["resumed_step"] == 4 and manifest["status"] == "completed"
-    make_trainer(tmp_path / "ref", max_steps=12, save_every=100).fit()
+    assert manifest["resumed_step"] == saved_step and manifest["status"] == "completed"
+    make_trainer(tmp_path / "ref", max_steps=12, save_every=100, grad_accum_steps=accum).fit()
     resumed, ref = read_metrics(tmp_path / "run"), read_metrics(tmp_path / "ref")
     assert [(r["step"], r["loss"], r["lr"]) for r in resumed] == [
         (r["step"], r["loss"], r["lr"]) for r in ref
