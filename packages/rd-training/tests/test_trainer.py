@@ -286,3 +286,24 @@ def test_tensorboard_events_when_installed_and_nothing_when_not(tmp_path, monkey
 
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import raises ImportError
     assert make_trainer(tmp_path / "none", max_steps=2, tensorboard=True).fit()["step"] == 2
+
+
+def test_sigint_saves_and_exits_130_and_an_explicit_resume_path_continues(tmp_path: Path) -> None:
+    calls = {"n": 0}
+
+    def interrupting(model, batch):
+        calls["n"] += 1
+        if calls["n"] == 3:  # inside step 2
+            os.kill(os.getpid(), signal.SIGINT)
+        return loss_fn(model, batch)
+
+    trainer = make_trainer(tmp_path, max_steps=6, save_every=None)
+    trainer.loss_fn = interrupting
+    with pytest.raises(SystemExit) as info:
+        trainer.fit()
+    assert info.value.code == 128 + signal.SIGINT
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    checkpoint = tmp_path / "checkpoints" / "step_00000002"
+    summary = make_trainer(tmp_path, max_steps=6, save_every=None, resume=str(checkpoint)).fit()
+    assert summary["step"] == 6
+    assert [r["step"] for r in read_metrics(tmp_path)] == [1, 2, 3, 4, 5, 6]
