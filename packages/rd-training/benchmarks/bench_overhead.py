@@ -148,7 +148,8 @@ def main() -> None:
     b, t = statistics.median(bare_all), statistics.median(trainer_all)
     print(
         f"median over {args.rounds} x {args.steps} steps: bare {b * 1e3:.3f} ms/step | "
-        f"Trainer {t * 1e3:.3f} ms/step | ratio {t / b:.4f} (overhead {100 * (t / b - 1):+.2f}%)"
+        f"Trainer {t * 1e3:.3f} ms/step | ratio {t / b:.4f} "
+        f"(overhead {100 * (t / b - 1):+.2f}%, {(t - b) * 1e6:+.0f} us/step)"
     )
 
 

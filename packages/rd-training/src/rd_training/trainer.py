@@ -361,18 +361,19 @@ class Trainer:
                 if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
                     raise ValueError("loss_fn must return (loss_sum: scalar tensor, num_tokens)")
                 (self.scaler.scale(loss) if self.scaler else loss).backward()
-            loss_sum += loss.detach().to(acc_dtype)
+            loss_sum += loss.detach()
             tokens += num_tokens  # int or tensor; accumulated in acc_dtype
 
         # One all-reduce gives the global loss and token count, and whether any rank was signalled.
-        stop = float(self._stop_signal is not None)
-        totals = torch.stack(
-            [loss_sum, tokens, torch.tensor(stop, dtype=acc_dtype, device=self.device)]
-        )
-        total_loss, total_tokens, any_stop = all_reduce_sum(totals).tolist()
+        if self.world_size > 1:
+            stop = torch.tensor(float(self._stop_signal is not None), dtype=acc_dtype)
+            totals = all_reduce_sum(torch.stack([loss_sum, tokens, stop.to(self.device)]))
+            total_loss, total_tokens, any_stop = totals.tolist()
+            if any_stop and self._stop_signal is None:
+                self._stop_signal = signal.SIGTERM
+        else:
+            total_loss, total_tokens = torch.stack([loss_sum, tokens]).tolist()
         step = self.step + 1
-        if any_stop and self._stop_signal is None:
-            self._stop_signal = signal.SIGTERM
         if total_tokens <= 0:
             raise ValueError(f"step {step}: loss_fn reported no target tokens")
         mean_loss = total_loss / total_tokens
@@ -400,11 +401,13 @@ class Trainer:
             self.scaler.update()
         else:
             self.optimizer.step()
-        if self.scheduler is not None:
+        if self.scheduler is not None and self.scaler is not None:
             with warnings.catch_warnings():
                 # fp16 may skip an update on overflow; the schedule still follows the step count.
                 warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step")
                 self.scheduler.step()
+        elif self.scheduler is not None:
+            self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
         return mean_loss, total_tokens, grad_norm, lr
 
