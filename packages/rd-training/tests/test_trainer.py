@@ -307,3 +307,41 @@ def test_sigint_saves_and_exits_130_and_an_explicit_resume_path_continues(tmp_pa
     summary = make_trainer(tmp_path, max_steps=6, save_every=None, resume=str(checkpoint)).fit()
     assert summary["step"] == 6
     assert [r["step"] for r in read_metrics(tmp_path)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_resume_is_exact_with_prefetching_dataloader_workers(tmp_path: Path) -> None:
+    """Workers read batches ahead, so the sampler's own position runs ahead of training; the
+    Trainer's replay from the epoch start must still resume at the right batch."""
+    from rd_training_testkit import ShuffledBatchSampler
+    from torch.utils.data import DataLoader
+
+    def trainer(run: Path, **kwargs):
+        sampler = ShuffledBatchSampler(24, batch_size=4)
+        loader = DataLoader(
+            make_dataset(),
+            batch_sampler=sampler,
+            collate_fn=collate,
+            num_workers=2,
+            prefetch_factor=2,
+        )
+        return make_trainer(
+            run, max_steps=6, save_every=100, data=loader, sampler=sampler, **kwargs
+        )
+
+    calls = {"n": 0}
+
+    def signalling(model, batch):
+        calls["n"] += 1
+        if calls["n"] == 3:  # step 2 of 3 in the first epoch
+            os.kill(os.getpid(), signal.SIGTERM)
+        return loss_fn(model, batch)
+
+    interrupted = trainer(tmp_path / "run")
+    interrupted.loss_fn = signalling
+    with pytest.raises(SystemExit):
+        interrupted.fit()
+    assert interrupted.sampler.position > 4  # the workers had fetched past the 4 batches used
+    trainer(tmp_path / "run", resume="auto").fit()
+    trainer(tmp_path / "ref").fit()
+    got, want = read_metrics(tmp_path / "run"), read_metrics(tmp_path / "ref")
+    assert [(r["loss"], r["tokens"]) for r in got] == [(r["loss"], r["tokens"]) for r in want]
