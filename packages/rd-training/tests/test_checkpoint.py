@@ -162,3 +162,11 @@ def test_prune_keeps_last_k_and_protected(tmp_path: Path) -> None:
     ]
     state = json.loads((tmp_path / "step_00000006" / "state.json").read_text())
     assert state["step"] == 6 and state["format_version"] == 1
+
+
+def test_saving_a_step_again_replaces_it(tmp_path: Path) -> None:
+    model = TinyLM()
+    save_checkpoint(tmp_path / "step_00000001", model, step=1, extra={"v": 1})
+    save_checkpoint(tmp_path / "step_00000001", model, step=1, extra={"v": 2})
+    assert load_checkpoint(tmp_path / "step_00000001").extra == {"v": 2}
+    assert [p.name for p in tmp_path.iterdir()] == ["step_00000001"]

@@ -169,10 +169,14 @@ def save_checkpoint(
         }
         write_json(state, tmp / "state.json")
         fsync_path(tmp)
-        if path.exists():  # e.g. re-saving the same step after an interruption
-            shutil.rmtree(path)
+        trash = None
+        if path.exists():  # re-saving a step (e.g. it became the best after the final eval)
+            trash = path.parent / f".tmp-{path.name}-old-{os.getpid()}"
+            os.rename(path, trash)
         os.rename(tmp, path)
         fsync_path(path.parent)
+        if trash is not None:
+            shutil.rmtree(trash, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
