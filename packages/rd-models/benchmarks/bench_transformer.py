@@ -3,10 +3,13 @@
 Both contenders are full translation models: the same embedding (scaled by sqrt(d_model)),
 sinusoidal positions, 6+6 layers, tied output projection and cross-entropy loss; only the
 encoder-decoder stack differs (ours vs ``torch.nn.Transformer``, post-LN, batch_first). To do the
-same work, ours gets torch's dropout pattern (attention and ReLU dropout, 0.1 each). Both get
+same work, ours gets torch's dropout pattern (attention and ReLU dropout, 0.1 each);
+``--paper-dropout`` times ours as the paper trains it instead (residual dropout only, which lets
+attention use the fused kernel), against torch.nn with its pattern. Both get
 the source padding mask and a causal target mask; neither needs a target padding mask (targets
 are right-padded, so real tokens never see padding, and padded outputs are ignored by the loss).
-The contenders alternate, each repetition timing both; medians and the ratio are printed.
+Both start from the same weights (ours, copied). The contenders alternate, each repetition
+timing both; medians and the ratio are printed.
 
 Run: uv run python packages/rd-models/benchmarks/bench_transformer.py [--help]
 """
@@ -65,6 +68,32 @@ class TorchTransformerMT(nn.Module):
         return F.linear(hidden, self.embed.weight)
 
 
+@torch.no_grad()
+def copy_weights(ours: Transformer, theirs: TorchTransformerMT) -> None:
+    """Give the torch model our weights, so both compute the same numbers (initialisation
+    matters for speed: saturated softmaxes make denormal gradients, which are slow on CPUs)."""
+    theirs.embed.weight.copy_(ours.src_embed.weight)
+
+    def attention(dst: nn.MultiheadAttention, src: nn.Module) -> None:
+        dst.in_proj_weight.copy_(src.in_proj_weight)
+        dst.in_proj_bias.copy_(src.in_proj_bias)
+        dst.out_proj.load_state_dict(src.out_proj.state_dict())
+
+    pairs = [
+        *zip(ours.encoder_layers, theirs.transformer.encoder.layers, strict=True),
+        *zip(ours.decoder_layers, theirs.transformer.decoder.layers, strict=True),
+    ]
+    for mine, torchs in pairs:
+        attention(torchs.self_attn, mine.self_attn)
+        if hasattr(mine, "cross_attn"):
+            attention(torchs.multihead_attn, mine.cross_attn)
+            torchs.norm3.load_state_dict(mine.norm3.state_dict())
+        torchs.linear1.load_state_dict(mine.ff.linear1.state_dict())
+        torchs.linear2.load_state_dict(mine.ff.linear2.state_dict())
+        torchs.norm1.load_state_dict(mine.norm1.state_dict())
+        torchs.norm2.load_state_dict(mine.norm2.state_dict())
+
+
 def make_batch(batch: int, length: int, vocab: int, gen: torch.Generator) -> Tensor:
     """Right-padded random ids; lengths uniform in [length/2, length], the first row full."""
     lengths = torch.randint(length // 2, length + 1, (batch,), generator=gen)
@@ -94,6 +123,14 @@ def main() -> None:
     parser.add_argument("--heads", type=int, default=8)
     parser.add_argument("--reps", type=int, default=7, help="timed repetitions per contender")
     parser.add_argument("--warmup", type=int, default=1, help="untimed steps per contender")
+    parser.add_argument(
+        "--own-init", action="store_true", help="keep torch's own initialisation (not our weights)"
+    )
+    parser.add_argument(
+        "--paper-dropout",
+        action="store_true",
+        help="ours without attention/ReLU dropout (the paper; torch.nn cannot turn them off)",
+    )
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     args = parser.parse_args()
     if args.threads:
@@ -106,14 +143,15 @@ def main() -> None:
         n_heads=args.heads,
         num_encoder_layers=args.layers,
         num_decoder_layers=args.layers,
-        attention_dropout=0.1,  # torch.nn.Transformer's dropout pattern: same work
-        activation_dropout=0.1,
+        # torch.nn.Transformer's dropout pattern (same work), unless --paper-dropout.
+        attention_dropout=0.0 if args.paper_dropout else 0.1,
+        activation_dropout=0.0 if args.paper_dropout else 0.1,
     )
     torch.manual_seed(0)
-    contenders = {
-        "rd_models": Transformer(config).train(),
-        "torch.nn": TorchTransformerMT(config).train(),
-    }
+    ours, theirs = Transformer(config), TorchTransformerMT(config)
+    if not args.own_init:
+        copy_weights(ours, theirs)
+    contenders = {"rd_models": ours.train(), "torch.nn": theirs.train()}
     gen = torch.Generator().manual_seed(0)
     src = make_batch(args.batch_size, args.src_len, args.vocab, gen)
     tgt = make_batch(args.batch_size, args.tgt_len + 1, args.vocab, gen)
@@ -123,7 +161,8 @@ def main() -> None:
         f"{src.numel()} + {args.batch_size * args.tgt_len} tokens "
         f"({int(src.ne(0).sum())} + {int(tgt[:, 1:].ne(0).sum())} real); "
         f"d_model {args.d_model}, d_ff {args.d_ff}, {args.heads} heads, {args.layers}+{args.layers} "
-        f"layers, vocab {args.vocab}"
+        f"layers, vocab {args.vocab}; ours with "
+        + ("residual dropout only (paper)" if args.paper_dropout else "torch's dropout pattern")
     )
     for name, model in contenders.items():
         params = sum(p.numel() for p in model.parameters())
@@ -139,9 +178,9 @@ def main() -> None:
             times[name].append(step(contenders[name], src, tgt))
         print(f"  rep {rep + 1}: " + ", ".join(f"{n} {times[n][-1]:.3f}s" for n in contenders))
 
-    ours, theirs = (statistics.median(times[n]) for n in ("rd_models", "torch.nn"))
-    print(f"median forward+backward: rd_models {ours:.3f}s, torch.nn {theirs:.3f}s")
-    print(f"ratio torch.nn / rd_models = {theirs / ours:.3f} (> 1: ours is faster)")
+    t_ours, t_theirs = (statistics.median(times[n]) for n in ("rd_models", "torch.nn"))
+    print(f"median forward+backward: rd_models {t_ours:.3f}s, torch.nn {t_theirs:.3f}s")
+    print(f"ratio torch.nn / rd_models = {t_theirs / t_ours:.3f} (> 1: ours is faster)")
 
 
 if __name__ == "__main__":
