@@ -1,0 +1,178 @@
+"""tools/new_paper.py scaffolds members that lint clean, declare what they import, and train.
+
+The end-to-end test scaffolds into a temporary copy of the workspace (sources and uv.lock, no
+environments) and runs the new members' smoke tests there with `uv run --package`, each in an
+environment holding exactly what the member declares.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import check_imports
+import new_paper
+import pytest
+from workspace import WORKSPACE_ROOT, Member, find_members, read_toml
+
+COMBINATIONS = [
+    uses
+    for r in range(len(new_paper.PIECES) + 1)
+    for uses in itertools.combinations(new_paper.PIECES, r)
+]
+
+
+def render(tmp_path: Path, name: str, uses: tuple[str, ...], project: bool = False) -> Path:
+    folder = tmp_path / name
+    for relative, text in new_paper.render_files(name, uses, project).items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return folder
+
+
+# ----------------------------------------------------------------------------- refusals
+@pytest.mark.parametrize(
+    "name", ["Bad", "under_score", "1st", "a--b", "trailing-", "with space", "x" * 41, "class"]
+)
+def test_invalid_names_are_refused_with_one_line(name: str, capsys: pytest.CaptureFixture) -> None:
+    assert new_paper.main([name, "--no-lock"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid name" in err
+
+
+def test_an_existing_member_is_refused(capsys: pytest.CaptureFixture) -> None:
+    assert new_paper.main(["transformer", "--no-lock"]) == 2
+    assert "papers/transformer already exists" in capsys.readouterr().err
+
+
+def test_an_existing_distribution_name_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.uv.workspace]\nmembers = ["other/*"]\n')
+    (tmp_path / "other" / "x").mkdir(parents=True)
+    (tmp_path / "other" / "x" / "pyproject.toml").write_text('[project]\nname = "paper-demo"\n')
+    with pytest.raises(new_paper.ScaffoldError, match="already named paper-demo"):
+        new_paper.validate_name("demo", tmp_path, project=False)
+
+
+def test_unknown_pieces_are_refused(capsys: pytest.CaptureFixture) -> None:
+    assert new_paper.main(["fresh-name", "--uses", "models,tokenizers", "--no-lock"]) == 2
+    assert "unknown tokenizers" in capsys.readouterr().err
+    assert not (WORKSPACE_ROOT / "papers" / "fresh-name").exists()
+
+
+def test_uses_accepts_rd_prefixes_and_any_order() -> None:
+    assert new_paper.parse_uses("viz, rd-models") == ("models", "viz")
+    assert new_paper.parse_uses("") == ()
+
+
+# ----------------------------------------------------------------------------- every combination
+@pytest.mark.parametrize("uses", COMBINATIONS, ids=lambda u: "+".join(u) or "torch-only")
+def test_scaffold_declares_exactly_the_chosen_pieces(tmp_path: Path, uses: tuple) -> None:
+    folder = render(tmp_path, "demo", uses)
+    project = read_toml(folder / "pyproject.toml")["project"]
+    rd = {d for d in project["dependencies"] if d.startswith("rd-")}
+    assert rd == {f"rd-{p}" for p in uses}
+    assert project["name"] == "paper-demo" and project["version"] == "0.1.0"
+    assert set(project["scripts"]) == {"demo-train", "demo-evaluate"}
+    member = Member(name="paper-demo", path=folder, pyproject=read_toml(folder / "pyproject.toml"))
+    assert member.import_names == ["paper_demo"]
+    assert check_imports.check_member(member, find_members()) == []
+    for name in ["README.md", "CHANGELOG.md", "src/paper_demo/py.typed", "tests/test_smoke.py"]:
+        assert (folder / name).is_file()
+    assert "rd-link papers/demo" in (folder / "README.md").read_text()
+
+
+def test_every_combination_passes_ruff(tmp_path: Path) -> None:
+    for uses in COMBINATIONS:
+        render(tmp_path, "d-" + ("-".join(u[:2] for u in uses) or "none"), uses)
+    render(tmp_path, "proj", ("models", "training"), project=True)
+    config = str(WORKSPACE_ROOT / "pyproject.toml")
+    ruff = [sys.executable, "-m", "ruff"]
+    check = subprocess.run([*ruff, "check", "--config", config, str(tmp_path)], capture_output=True)
+    assert check.returncode == 0, check.stdout.decode()
+    fmt = subprocess.run(
+        [*ruff, "format", "--check", "--config", config, str(tmp_path)], capture_output=True
+    )
+    assert fmt.returncode == 0, fmt.stdout.decode()
+
+
+# ----------------------------------------------------------------------------- end to end
+def copy_workspace(dest: Path) -> Path:
+    """The workspace's sources and lock, without environments, caches, assets or git."""
+    ignore = shutil.ignore_patterns(
+        ".venv", ".venvs", ".git", "assets", "__pycache__", "*_cache", "dist", "*.egg-info", "data"
+    )
+    shutil.copytree(WORKSPACE_ROOT, dest, ignore=ignore, symlinks=True)
+    return dest
+
+
+UV_RUN = ["uv", "run", "--quiet", "--exact", "--package"]
+
+
+def uv_env() -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
+    }
+    # One torch thread: tiny models on a shared 2-core machine run several times faster.
+    return {**env, "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1"}
+
+
+@pytest.mark.slow
+def test_scaffolded_members_train_and_pass_their_tests(tmp_path: Path) -> None:
+    root = copy_workspace(tmp_path / "ws")
+    env = uv_env()
+    scaffolds = [
+        ("paper-demo", ["demo"]),  # every rd-* piece
+        ("project-bare", ["bare", "--project", "--uses", "viz"]),  # no rd-models/rd-training
+    ]
+    for dist, args in scaffolds:
+        made = subprocess.run(
+            [sys.executable, "tools/new_paper.py", *args],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert made.returncode == 0, made.stderr
+        assert f'name = "{dist}"' in (root / "uv.lock").read_text()
+    lock = subprocess.run(["uv", "lock", "--check"], cwd=root, env=env, capture_output=True)
+    assert lock.returncode == 0, lock.stderr.decode()
+
+    for dist, folder in [("paper-demo", "papers/demo"), ("project-bare", "projects/bare")]:
+        result = subprocess.run(
+            [
+                *UV_RUN,
+                dist,
+                "--group",
+                "dev",
+                "pytest",
+                f"{folder}/tests",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+            ],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert "4 passed" in result.stdout
+
+    # Out of the box: the default `train` learns the task.
+    trained = subprocess.run(
+        [*UV_RUN, "paper-demo", "demo-train"],
+        cwd=root,
+        env={**env, "RD_ASSETS_DIR": str(tmp_path / "assets")},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    accuracy = float(trained.stdout.split("test exact match ")[1].split("%")[0])
+    assert accuracy > 90, trained.stdout
