@@ -64,7 +64,9 @@ def test_beam_size_one_equals_greedy(make_config, make_batch) -> None:
     model = Transformer(make_config(src_vocab_size=11))  # few tokens: EOS comes up often
     src = make_batch(6, 7, vocab=11)
     greedy = greedy_search(model, src, bos_id=BOS, eos_id=EOS, max_len_b=5)
-    beam = beam_search(model, src, bos_id=BOS, eos_id=EOS, beam_size=1, max_len_b=5)
+    beam = beam_search(
+        model, src, bos_id=BOS, eos_id=EOS, beam_size=1, length_penalty=0.0, max_len_b=5
+    )
     assert beam == greedy
     limits = ((src != 0).sum(1) + 5).tolist()
     assert any(len(h) < n for h, n in zip(greedy, limits, strict=True))  # some ended with EOS
@@ -164,6 +166,36 @@ def test_beam_search_works_with_any_encoder_decoder() -> None:
     assert beam_search(model, src, beam_size=2, length_penalty=1.0, **kwargs) == [five_a] * 2
     kwargs["max_len_b"] = 3
     assert beam_search(model, src, beam_size=2, length_penalty=1.0, **kwargs) == [[4], [4]]
+
+
+class Confident:
+    """Says "a" five times, then EOS, with probability 0.99 each; EOS is always the runner-up.
+
+    Like a trained, label-smoothed model: every alternative sits near the same low floor, so an
+    EOS-ended prefix is among the best `beam_size` candidates at every step.
+    """
+
+    def encode(self, src: Tensor) -> tuple[Tensor, Tensor]:
+        return torch.zeros(src.shape[0], 1, 1), src.eq(0)
+
+    def decode(
+        self, tgt_in: Tensor, memory: Tensor, src_key_padding_mask: Tensor, cache: Any = None
+    ) -> tuple[Tensor, Any]:
+        n = torch.zeros(tgt_in.shape[0], dtype=torch.long) if cache is None else cache["n"]
+        n = n + tgt_in[:, -1].eq(3).long()
+        probs = torch.full((tgt_in.shape[0], 5), 1e-4)
+        probs[:, EOS] = 0.005
+        probs[n < 5, 3] = 0.99
+        probs[n >= 5, EOS] = 0.99
+        return probs.log()[:, None, :], {"n": n}
+
+
+def test_beam_search_does_not_stop_at_runner_up_eos_prefixes() -> None:
+    # Stopping once beam_size hypotheses have ended would return a truncated "a a a".
+    src = torch.tensor([[5, 6, 7]])
+    for beam_size in (2, 4, 8):
+        out = beam_search(Confident(), src, bos_id=BOS, eos_id=EOS, beam_size=beam_size)
+        assert out == [[3, 3, 3, 3, 3]]
 
 
 def test_bad_beam_size_is_rejected() -> None:

@@ -134,9 +134,15 @@ def beam_search(
     Each step extends every live hypothesis, keeps the ``2 * beam_size`` best candidates of each
     sentence, moves those ending in EOS among the first ``beam_size`` to the finished list (score
     = log-probability / length penalty, counting EOS) and continues with the best ``beam_size``
-    others. A sentence is done when it has ``beam_size`` finished hypotheses or reaches its length
-    limit (``max_len_a * src_len + max_len_b`` tokens; then EOS is forced and hypotheses are scored
-    by their tokens so far); done sentences leave the batch. With ``beam_size=1`` this is exactly greedy search.
+    others. A sentence is done when no live hypothesis can overtake its best finished one (a
+    live score only falls, and its length penalty grows at most to that of the length limit), or
+    when it reaches its length limit (``max_len_a * src_len + max_len_b`` tokens; then EOS is
+    forced); done sentences leave the batch. Stopping as soon as ``beam_size`` hypotheses have
+    finished instead (fairseq's early stop) returns truncated translations from a confident
+    model: its runner-up candidates all sit near the label-smoothing floor, so short EOS-ended
+    ones fill the finished list before the real translation ends. With ``beam_size=1`` and
+    ``length_penalty=0`` this is exactly greedy search; with a length penalty a single beam may
+    still prefer a longer runner-up.
 
     Args:
         model: Any :class:`EncoderDecoder` (e.g. :class:`~rd_models.Transformer`).
@@ -198,13 +204,19 @@ def beam_search(
                     if score == float("-inf"):
                         break
                     if tok == eos_id:
-                        if rank < k and len(finished[sent]) < k:
+                        if rank < k:
                             prefix = hyps[j * k + beam, 1:].tolist()
                             norm = score / _length_penalty(len(prefix) + 1, length_penalty)
                             finished[sent].append((norm, prefix))
                     elif len(live) < k:
                         live.append((score, beam, tok))
-                if len(finished[sent]) >= k or not live:
+                # Done when no live hypothesis can still overtake the best finished one: its
+                # log-probability only falls, its length penalty grows at most to the limit's.
+                best_finished = max((f[0] for f in finished[sent]), default=float("-inf"))
+                longest = step + 1 if length_penalty == 0 else max_lens[sent] + 1
+                if not live or best_finished >= live[0][0] / _length_penalty(
+                    longest, length_penalty
+                ):
                     continue
                 still_active.append(sent)
                 while len(live) < k:  # too few candidates (tiny vocabulary): pad with dead rows
