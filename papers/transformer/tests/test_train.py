@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from paper_transformer.config import DEFAULT_CONFIG
+from paper_transformer.config import DEFAULT_CONFIG, Config
 from paper_transformer.train import load_run_config, main, parse_args
 from paper_transformer_testing import read_jsonl, run_cli
+
+from rd_training import config_to_dict, load_config
 
 
 def test_run_directory_holds_everything_a_researcher_needs(finished_run: tuple[Path, str]) -> None:
@@ -80,3 +82,8 @@ def test_missing_hub_dataset_says_how_to_download_it(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert "rd-download-dataset --name wmt/wmt14 --config de-en" in result.stderr
     assert not (tmp_path / "outputs").exists()
+
+
+def test_shipped_config_yaml_equals_the_dataclass_defaults() -> None:
+    # A key left out of a YAML file falls back to the default: keep both descriptions in step.
+    assert config_to_dict(load_config(DEFAULT_CONFIG, Config)) == config_to_dict(Config())

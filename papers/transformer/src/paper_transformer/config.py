@@ -1,6 +1,8 @@
 """The typed configuration of a paper-transformer run; `config.yaml` files are loaded into it.
 
 Every field carries a one-line docstring; the YAML files repeat the important ones as comments.
+The defaults are those of the embedded task (`config.yaml`); a key a YAML file leaves out keeps
+its default.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class DataConfig:
     """Use only the first N training pairs (None: all); handy for quick runs on a big dataset."""
     vocab_size: int = 400
     """Size of the shared source/target BPE vocabulary."""
-    max_tokens: int = 4096
+    max_tokens: int = 1024
     """Token budget of one micro-batch, padding included (fairseq's --max-tokens)."""
     max_length: int = 256
     """Training pairs with a longer source or target (in tokens) are dropped."""
@@ -56,7 +58,7 @@ class ModelConfig:
     """Decoder layers N (6 in the paper)."""
     d_ff: int = 512
     """Inner width of the feed-forward blocks (2048 base, 4096 big)."""
-    dropout: float = 0.1
+    dropout: float = 0.0
     """Residual and embedding dropout P_drop (0.1 base, 0.3 big)."""
     attention_dropout: float = 0.0
     """Dropout on attention weights."""
@@ -68,9 +70,9 @@ class ModelConfig:
 
 @dataclass
 class OptimConfig:
-    lr_scale: float = 1.0
+    lr_scale: float = 0.5
     """Multiplier of the paper's schedule lr = scale · d_model^-0.5 · min(step^-0.5, step · warmup^-1.5)."""
-    warmup_steps: int = 4000
+    warmup_steps: int = 400
     """Linear warm-up steps of the schedule (4000 in the paper)."""
     beta1: float = 0.9
     """Adam β1."""
@@ -86,7 +88,7 @@ class OptimConfig:
 
 @dataclass
 class TrainingConfig:
-    max_steps: int = 1_000
+    max_steps: int = 2_200
     """Optimizer steps to train for."""
     grad_accum_steps: int = 1
     """Micro-batches per optimizer step (to reach ~25k target tokens per step on one GPU)."""
@@ -96,13 +98,13 @@ class TrainingConfig:
     """fp32, bf16 or fp16 (autocast)."""
     compile: bool = False
     """torch.compile the model."""
-    log_every: int = 25
+    log_every: int = 100
     """Log training metrics every N optimizer steps."""
-    eval_every: int = 250
+    eval_every: int = 550
     """Compute validation loss every N steps."""
-    save_every: int = 250
+    save_every: int = 550
     """Write a checkpoint every N steps."""
-    keep_last: int = 3
+    keep_last: int = 2
     """Checkpoints to keep (the paper averages the last 5 for base, 20 for big)."""
     seed: int = 0
     """Seed of initialisation, dropout and data order."""
