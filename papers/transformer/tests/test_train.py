@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from paper_transformer.config import DEFAULT_CONFIG, Config
-from paper_transformer.train import load_run_config, main, parse_args
+from paper_transformer.pipeline import load_run_config
+from paper_transformer.train import main, parse_args
 from paper_transformer_testing import read_jsonl, run_cli
 
 from rd_training import config_to_dict, load_config

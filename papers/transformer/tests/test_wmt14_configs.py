@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from datasets import Dataset, DatasetDict
 from paper_transformer.config import Config
-from paper_transformer.train import build_model
+from paper_transformer.pipeline import build_model
 from paper_transformer_testing import read_jsonl, run_cli
 
 from rd_data import dataset_dir

@@ -14,6 +14,10 @@ DEFAULT_CONFIG = Path(__file__).with_name("config.yaml")
 """The embedded default: number words, small model, about 90 s on 2 CPU cores."""
 
 
+class UserError(Exception):
+    """A mistake the user can fix (bad config, missing dataset): one line, exit code 2."""
+
+
 @dataclass
 class DataConfig:
     dataset: str = "number_words"

@@ -16,18 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from paper_transformer.config import Config
-from paper_transformer.data import load_splits
-from paper_transformer.train import UserError, build_model
-from paper_transformer.translate import decode_and_report
-from rd_data import BPETokenizer, RdDataError, tokenize_dataset
-from rd_training import (
-    ConfigError,
-    average_checkpoints,
-    list_checkpoints,
-    load_config,
-    select_device,
-)
+from paper_transformer.config import Config, UserError
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -56,6 +45,13 @@ def locate(path: Path) -> tuple[Path, Path | None]:
 
 
 def run(args: argparse.Namespace) -> tuple[Path, str, dict[str, float]]:
+    # Imported here, not at the top, so that `evaluate --help` answers at once.
+    from paper_transformer.data import load_splits
+    from paper_transformer.pipeline import build_model
+    from paper_transformer.translate import decode_and_report
+    from rd_data import BPETokenizer, tokenize_dataset
+    from rd_training import average_checkpoints, list_checkpoints, load_config, select_device
+
     if args.average_last is not None and args.average_last < 1:
         raise UserError("--average-last must be at least 1")
     if args.beam is not None and args.beam < 1:
@@ -107,6 +103,9 @@ def run(args: argparse.Namespace) -> tuple[Path, str, dict[str, float]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    from rd_data import RdDataError
+    from rd_training import ConfigError
+
     try:
         run_dir, split, m = run(args)
     except (UserError, ConfigError, RdDataError) as err:

@@ -1,0 +1,236 @@
+"""The training pipeline behind `train`: data, tokenizer, model, Trainer, decoding, plots.
+
+Kept apart from `train.py` so that `train --help` answers without importing torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from paper_transformer.config import Config, UserError
+from paper_transformer.data import (
+    eval_batches,
+    load_splits,
+    make_batches,
+    shift_right,
+    train_tokenizer,
+)
+from paper_transformer.translate import decode_and_report
+from rd_data import BPETokenizer, get_outputs_dir
+from rd_models import Transformer, TransformerConfig
+from rd_training import (
+    NoamLR,
+    Trainer,
+    TrainerConfig,
+    average_checkpoints,
+    build_optimizer,
+    label_smoothed_cross_entropy,
+    list_checkpoints,
+    load_config,
+    move_to_device,
+    save_config,
+    seed_everything,
+    setup_logger,
+)
+from rd_viz import plot_lr_schedule, plot_training_curves, read_metrics
+
+PAPER = "transformer"
+log = logging.getLogger("paper_transformer")
+
+
+def load_run_config(args: argparse.Namespace) -> Config:
+    """The resolved config: the YAML file, then the command line's overrides."""
+    if not args.config.is_file():
+        raise UserError(f"config file not found: {args.config}")
+    cfg = load_config(args.config, Config, [*args.overrides, *args.set])
+    if cfg.model.d_model % cfg.model.n_heads:
+        raise UserError(f"model.d_model ({cfg.model.d_model}) must be divisible by model.n_heads")
+    if cfg.training.precision not in ("fp32", "bf16", "fp16"):
+        raise UserError(
+            f"training.precision must be fp32, bf16 or fp16, got {cfg.training.precision!r}"
+        )
+    return cfg
+
+
+def choose_run_dir(args: argparse.Namespace) -> Path:
+    """The run directory: --out-dir, --run-name, the newest run (resume auto) or a new name."""
+    if args.out_dir:
+        return args.out_dir
+    runs = get_outputs_dir() / PAPER
+    if args.run_name:
+        return runs / args.run_name
+    if args.resume == "auto":
+        existing = sorted(
+            (p for p in runs.glob("*") if (p / "manifest.json").is_file()),
+            key=lambda p: p.stat().st_mtime,
+        )
+        if existing:
+            return existing[-1]
+    return runs / time.strftime("%Y%m%d-%H%M%S")
+
+
+def build_model(cfg: Config, vocab_size: int, pad_id: int = 0) -> Transformer:
+    """The Transformer for this config, with one vocabulary shared by source and target."""
+    m = cfg.model
+    return Transformer(
+        TransformerConfig(
+            src_vocab_size=vocab_size,
+            d_model=m.d_model,
+            n_heads=m.n_heads,
+            num_encoder_layers=m.num_encoder_layers,
+            num_decoder_layers=m.num_decoder_layers,
+            d_ff=m.d_ff,
+            dropout=m.dropout,
+            attention_dropout=m.attention_dropout,
+            norm_first=m.norm_first,
+            share_embeddings=m.share_embeddings,
+            max_len=max(1024, cfg.data.max_length + cfg.eval.max_len_b + 1),
+            pad_id=pad_id,
+        )
+    )
+
+
+def make_loss_fn(tokenizer: BPETokenizer, epsilon: float) -> Any:
+    """Label-smoothed cross-entropy summed over target tokens (the Trainer normalises)."""
+
+    def loss_fn(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, Any]:
+        tgt = batch["tgt"]
+        logits = model(batch["src"], shift_right(tgt, tokenizer.bos_id))
+        return label_smoothed_cross_entropy(logits, tgt, epsilon, ignore_index=tokenizer.pad_id)
+
+    return loss_fn
+
+
+def make_eval_fn(
+    batches: list[dict[str, torch.Tensor]], tokenizer: BPETokenizer, epsilon: float
+) -> Any:
+    """Validation loss (label-smoothed, as trained), NLL and perplexity."""
+
+    def eval_fn(model: torch.nn.Module, step: int) -> dict[str, float]:
+        device = next(model.parameters()).device
+        smoothed = nll = tokens = 0.0
+        for batch in batches:
+            batch = move_to_device(batch, device)
+            tgt = batch["tgt"]
+            logits = model(batch["src"], shift_right(tgt, tokenizer.bos_id))
+            loss, n = label_smoothed_cross_entropy(logits, tgt, epsilon, tokenizer.pad_id)
+            plain, _ = label_smoothed_cross_entropy(logits, tgt, 0.0, tokenizer.pad_id)
+            smoothed, nll, tokens = smoothed + loss.item(), nll + plain.item(), tokens + n.item()
+        return {"loss": smoothed / tokens, "nll": nll / tokens, "ppl": math.exp(nll / tokens)}
+
+    return eval_fn
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    started = time.perf_counter()
+    cfg = load_run_config(args)
+    splits = load_splits(cfg.data)  # fails before anything is written when data is missing
+    run_dir = choose_run_dir(args)
+    resuming = args.resume is not None and (run_dir / "tokenizer.json").is_file()
+    if args.resume not in (None, "auto") and not Path(args.resume).exists():
+        raise UserError(f"--resume: checkpoint {args.resume} does not exist")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    setup_logger("paper_transformer", log_file=run_dir / "train.log")
+    setup_logger("rd_training", log_file=run_dir / "train.log")
+    log.info("run directory: %s", run_dir)
+    save_config(cfg, run_dir / "config.yaml")
+
+    # Shared BPE vocabulary: learned once per run, reloaded when resuming.
+    if resuming:
+        tokenizer = BPETokenizer.load(run_dir / "tokenizer.json")
+    else:
+        tokenizer = train_tokenizer(splits, cfg.data)
+        tokenizer.save(run_dir / "tokenizer.json")
+    data = make_batches(splits, tokenizer, cfg.data)
+    log.info(
+        "data: %d train pairs in %d batches of <= %d tokens; vocabulary %d; %.1fs so far",
+        len(data.tokenized["train"]),
+        len(data.train_loader),
+        cfg.data.max_tokens,
+        tokenizer.vocab_size,
+        time.perf_counter() - started,
+    )
+
+    seed_everything(cfg.training.seed)  # the initial weights depend on the seed only
+    model = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
+    log.info("model: %s parameters", f"{sum(p.numel() for p in model.parameters()):,}")
+    o, t = cfg.optim, cfg.training
+    optimizer = build_optimizer(
+        model, "adam", lr=1.0, betas=(o.beta1, o.beta2), eps=o.eps, weight_decay=o.weight_decay
+    )
+    scheduler = NoamLR(
+        optimizer, d_model=cfg.model.d_model, warmup_steps=o.warmup_steps, scale=o.lr_scale
+    )
+    trainer = Trainer(
+        model,
+        TrainerConfig(
+            max_steps=t.max_steps,
+            grad_accum_steps=t.grad_accum_steps,
+            clip_grad_norm=t.clip_grad_norm,
+            precision=t.precision,  # type: ignore[arg-type]
+            compile=t.compile,
+            log_every=t.log_every,
+            eval_every=t.eval_every,
+            save_every=t.save_every,
+            keep_last=t.keep_last,
+            best_metric="loss",
+            seed=t.seed,
+            device=t.device,
+            resume="auto" if args.resume == "auto" else args.resume,
+        ),
+        train_data=data.train_loader,
+        loss_fn=make_loss_fn(tokenizer, o.label_smoothing),
+        optimizer=optimizer,
+        scheduler=scheduler,
+        eval_fn=make_eval_fn(
+            eval_batches(data.tokenized[cfg.data.valid_split], data.collate, cfg.data.max_tokens),
+            tokenizer,
+            o.label_smoothing,
+        ),
+        out_dir=run_dir,
+    )
+    summary = trainer.fit()
+    train_seconds = summary["elapsed_s"]
+
+    # The paper averages the last checkpoints' weights before decoding.
+    checkpoints = list_checkpoints(run_dir)[-cfg.eval.average_last :]
+    if cfg.eval.average_last > 1:
+        model.load_state_dict(average_checkpoints(checkpoints))
+    model.save_pretrained(run_dir / "model")
+
+    test_split = cfg.data.test_split
+    references = [row[cfg.data.target_lang] for row in splits[test_split]["translation"]]
+    metrics = decode_and_report(
+        model,
+        tokenizer,
+        data.tokenized[test_split],
+        references,
+        cfg.eval,
+        run_dir,
+        test_split,
+        summary["step"],
+        trainer.device,
+        averaged_checkpoints=len(checkpoints),
+    )
+
+    plots = run_dir / "plots"
+    plot_training_curves(run_dir, metrics=("loss",), out=plots / "loss.png")
+    train_records = [r for r in read_metrics(run_dir) if r["split"] == "train"]
+    plot_lr_schedule(
+        [r["step"] for r in train_records], [r["lr"] for r in train_records], out=plots / "lr.png"
+    )
+    return {
+        "run_dir": run_dir,
+        "metrics": metrics,
+        "steps": summary["step"],
+        "train_seconds": train_seconds,
+        "total_seconds": time.perf_counter() - started,
+        "test_size": len(references),
+    }
