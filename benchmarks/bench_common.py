@@ -1,0 +1,67 @@
+"""Shared pieces of the benchmark suite: alternating timing rounds, medians, the reused benchmark.
+
+Every section hands `alternate` a few contenders; each repetition runs every contender once, in
+an order that flips every repetition, so slow drift of the (shared) machine hits all of them
+alike. A contender's round returns what it measured; the medians over repetitions are reported.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import statistics
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+Round = Callable[[], dict[str, float]]
+"""One timed round of a contender: returns at least `seconds` and `tokens` (real target tokens)."""
+
+
+def alternate(contenders: dict[str, Round], reps: int, warmup: int = 1) -> dict[str, Any]:
+    """Run `warmup` untimed rounds of each contender, then `reps` alternating timed rounds.
+
+    Returns:
+        `{name: {"tokens_per_s": median, "best_tokens_per_s": max, "seconds": median,
+        "rounds": [round dicts]}}`. The best round is what the code can do when no other
+        process steals a core; the median is what a shared machine gives.
+    """
+    for run in contenders.values():
+        for _ in range(warmup):
+            run()
+    rounds: dict[str, list[dict[str, float]]] = {name: [] for name in contenders}
+    names = list(contenders)
+    for rep in range(reps):
+        for name in names if rep % 2 == 0 else names[::-1]:
+            rounds[name].append(contenders[name]())
+    results: dict[str, Any] = {}
+    for name, measured in rounds.items():
+        results[name] = {
+            "tokens_per_s": statistics.median(r["tokens"] / r["seconds"] for r in measured),
+            "best_tokens_per_s": max(r["tokens"] / r["seconds"] for r in measured),
+            "seconds": statistics.median(r["seconds"] for r in measured),
+            "rounds": measured,
+        }
+    return results
+
+
+def ratio(results: dict[str, Any], ours: str, theirs: str, key: str = "tokens_per_s") -> float:
+    """`ours / theirs` of a throughput (> 1: ours is faster)."""
+    return float(results[ours][key] / results[theirs][key])
+
+
+def load_rd_models_benchmark() -> ModuleType:
+    """`packages/rd-models/benchmarks/bench_transformer.py` (the torch.nn contender lives there)."""
+    path = ROOT / "packages" / "rd-models" / "benchmarks" / "bench_transformer.py"
+    name = "rd_models_bench_transformer"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

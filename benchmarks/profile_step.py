@@ -1,0 +1,74 @@
+"""Where a training step's time goes: torch.profiler tables of the e2e contenders' steps.
+
+    uv run --all-packages --group bench python benchmarks/profile_step.py [--steps 10] [KEY=VALUE ...]
+
+Builds the paper's data and model as bench_e2e.py does, takes the first `--steps` token-budget
+batches, and profiles forward + loss + backward + Adam step of rd_models.Transformer (the paper's
+loss), torch.nn.Transformer and (with transformers) MarianMTModel on exactly those batches,
+printing each one's top operators by self CPU time and the Trainer-free step time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import torch
+from bench_common import load_rd_models_benchmark
+from bench_e2e import build_model, make_loss_fn
+from bench_peer import MarianTranslator, transformers_available
+from paper_transformer.config import DEFAULT_CONFIG, Config
+from paper_transformer.data import load_splits, make_batches, train_tokenizer
+from torch.profiler import profile
+
+from rd_training import load_config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("overrides", nargs="*", help="paper config overrides")
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--rows", type=int, default=12)
+    args = parser.parse_args()
+    cfg = load_config(DEFAULT_CONFIG, Config, args.overrides)
+    splits = load_splits(cfg.data)
+    tokenizer = train_tokenizer(splits, cfg.data)
+    data = make_batches(splits, tokenizer, cfg.data)
+    batches = [b for _, b in zip(range(args.steps), data.train_loader, strict=False)]
+
+    torch.manual_seed(cfg.training.seed)
+    ours = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
+    models = {"rd_models": ours}
+    bt = load_rd_models_benchmark()
+    models["torch.nn"] = bt.TorchTransformerMT(ours.config)
+    bt.copy_weights(ours, models["torch.nn"])
+    if transformers_available():
+        models["marian"] = MarianTranslator(ours, tokenizer.bos_id, tokenizer.eos_id)
+    loss_fn = make_loss_fn(tokenizer, cfg.optim.label_smoothing)
+
+    def steps(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> float:
+        start = time.perf_counter()
+        for batch in batches:
+            loss, tokens = loss_fn(model, batch)
+            (loss / tokens).backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+        return (time.perf_counter() - start) / len(batches)
+
+    for name, model in models.items():
+        model.train()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, betas=(0.9, 0.98), eps=1e-9)
+        steps(model, optimizer)  # warm-up
+        plain_s = steps(model, optimizer)
+        with profile() as prof:
+            steps(model, optimizer)
+        print(f"\n== {name}: {1000 * plain_s:.1f} ms/step without the profiler")
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.rows))
+
+
+if __name__ == "__main__":
+    main()

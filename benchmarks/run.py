@@ -1,0 +1,187 @@
+"""The benchmark suite of issue 9: rd-* against torch.nn.Transformer, a plain loop and HF Marian.
+
+    uv run --group bench python benchmarks/run.py            # full run (~10 min on 2 cores)
+    uv run --group bench python benchmarks/run.py --quick    # tiny shapes, seconds
+    uv run python benchmarks/run.py --quick                  # without transformers: no Marian
+
+Sections (each alternates its contenders over repetitions; medians and ratios are printed, and
+written as JSON with --json):
+- model: rd_models.Transformer vs torch.nn.Transformer, forward+backward+Adam (bench_model.py);
+- e2e: paper-transformer's Trainer pipeline vs a plain nn.Transformer loop on random batches,
+  and vs Hugging Face MarianMTModel in the same pipeline (bench_e2e.py, bench_peer.py);
+- startup: `train --help` and `import rd_*` in fresh processes (bench_startup.py).
+See benchmarks/README.md for the recorded results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import torch
+from bench_e2e import QUICK_OVERRIDES, bench_end_to_end
+from bench_model import QUICK_SHAPES, SHAPES, bench_model
+from bench_startup import bench_startup
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny shapes, 2 reps (a smoke run)")
+    parser.add_argument("--reps", type=int, help="repetitions per section (default 7; quick 2)")
+    parser.add_argument("--steps", type=int, help="optimizer steps per e2e round (default 20)")
+    parser.add_argument(
+        "--sections", default="model,e2e,startup", help="comma-separated: model,e2e,startup"
+    )
+    parser.add_argument("--no-peer", action="store_true", help="skip the Marian contender")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--set", action="append", default=[], help="extra e2e config override")
+    parser.add_argument("--threads", type=int, help="torch.set_num_threads (default: torch's)")
+    return parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    reps = args.reps or (2 if args.quick else 7)
+    sections = set(args.sections.split(","))
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    results: dict[str, Any] = {
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(),
+            "cuda": torch.cuda.is_available(),
+            "load_avg_start": os.getloadavg(),
+        },
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "command": " ".join(sys.argv),
+        "quick": args.quick,
+        "git": _git_state(),
+    }
+    if "model" in sections:
+        shapes = QUICK_SHAPES if args.quick else SHAPES
+        results["model"] = {name: bench_model(shape, reps) for name, shape in shapes.items()}
+    if "e2e" in sections:
+        overrides = [*(QUICK_OVERRIDES if args.quick else []), *args.set]
+        steps = args.steps or (2 if args.quick else 20)
+        results["e2e"] = bench_end_to_end(overrides, reps, steps, peer=not args.no_peer)
+    if "startup" in sections:
+        results["startup"] = bench_startup(1 if args.quick else reps, torch_baseline=not args.quick)
+    results["machine"]["load_avg_end"] = os.getloadavg()
+    results["goals"] = check_goals(results)
+    return results
+
+
+def _git_state() -> str:
+    """HEAD and whether member sources differ from it (others may be editing them)."""
+    try:
+        root = Path(__file__).resolve().parent.parent
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "packages", "papers"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.split("\n")
+        changed = sorted({line[3:] for line in dirty if line.strip()})
+        return head + (f" + uncommitted {', '.join(changed)}" if changed else "")
+    except OSError:
+        return "unknown"
+
+
+def check_goals(results: dict[str, Any]) -> dict[str, bool | None]:
+    """Each goal of issue 9: True / False, or None where the run did not measure it."""
+    goals: dict[str, bool | None] = {}
+    e2e, model, startup = results.get("e2e"), results.get("model"), results.get("startup")
+    goals["e2e paper/plain >= 1.5"] = e2e["ratios"]["paper/plain"] >= 1.5 if e2e else None
+    goals["model rd_models/torch.nn >= 1.0 (every shape)"] = (
+        all(m["ratio"] >= 1.0 for m in model.values()) if model else None
+    )
+    marian = e2e["ratios"].get("paper/marian") if e2e else None
+    goals["e2e paper/marian >= 1.3"] = marian >= 1.3 if marian is not None else None
+    goals["padding waste <= 5%"] = e2e["padding_waste"]["paper"] <= 0.05 if e2e else None
+    help_s = startup["seconds"].get("train --help") if startup else None
+    goals["train --help < 1 s"] = help_s < 1.0 if help_s is not None else None
+    return goals
+
+
+def report(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        f"{results['date']}; {m['platform']}; {m['cpu_count']} CPUs, torch {m['torch']} "
+        f"({m['torch_threads']} threads), Python {m['python']}; load "
+        f"{m['load_avg_start'][0]:.2f} -> {m['load_avg_end'][0]:.2f}",
+        f"command: {results['command']}; git {results['git']}",
+    ]
+    for name, r in results.get("model", {}).items():
+        c = r["contenders"]
+        s = r["shape"]
+        lines.append(
+            f"model {name} (d {s['d_model']}, {s['layers']}+{s['layers']} layers, vocab "
+            f"{s['vocab']}, batch {s['batch']}x{s['length']}, {r['parameters']:,} params): "
+            f"rd_models {c['rd_models']['tokens_per_s']:,.0f} tgt tok/s, torch.nn "
+            f"{c['torch.nn']['tokens_per_s']:,.0f} -> ratio {r['ratio']:.3f} (medians; best "
+            f"rounds {c['rd_models']['best_tokens_per_s']:,.0f} / "
+            f"{c['torch.nn']['best_tokens_per_s']:,.0f} = {r['ratio_best']:.3f})"
+        )
+    if "e2e" in results:
+        e = results["e2e"]
+        lines.append(
+            f"e2e ({e['config']['train_pairs']:,} pairs, {e['config']['parameters']:,} params, "
+            f"max_tokens {e['config']['max_tokens']}, {e['config']['steps_per_round']} "
+            "steps/round): real target tokens/s, padding waste"
+        )
+        for name, c in e["contenders"].items():
+            waste = e["padding_waste"].get(name, e["padding_waste"]["paper"])
+            lines.append(
+                f"  {name:7s} {c['tokens_per_s']:10,.0f}  best {c['best_tokens_per_s']:10,.0f}  "
+                f"({1000 * c['seconds'] / e['config']['steps_per_round']:.1f} ms/step, "
+                f"waste {100 * waste:.1f}%)"
+            )
+        for name, ratio in e["ratios"].items():
+            lines.append(
+                f"  ratio {name} = {ratio:.3f} (medians; best rounds: {e['ratios_best'][name]:.3f})"
+            )
+        if e["peer_skipped"]:
+            lines.append(f"  marian skipped: {e['peer_skipped']}")
+    if "startup" in results:
+        s = results["startup"]
+        for name, sec in s["seconds"].items():
+            net = s["import_net_s"].get(name.removeprefix("import "))
+            over = s["import_net_of_torch_s"].get(name.removeprefix("import "))
+            extra = f" (minus python start {net:.3f} s" if net is not None else ""
+            # Only members that import torch take longer than torch: show what they add to it.
+            if over is not None and over > 0:
+                extra += f"; minus import torch {over:.3f} s"
+            extra += ")" if extra else ""
+            lines.append(f"startup {name:20s} {sec:.3f} s{extra}")
+    for goal, met in results["goals"].items():
+        lines.append(
+            f"goal {goal}: {'not measured' if met is None else 'MET' if met else 'MISSED'}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    results = run(args)
+    print(report(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The benchmark suite (benchmarks/run.py) runs end to end in --quick mode and reports ratios.
+
+Real work on tiny shapes (a few seconds on 2 cores); no numbers are checked beyond being
+positive and finite. Without the `bench` dependency group the Marian contender is skipped and
+the report says so; the rest still runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _positive(x: float) -> bool:
+    return isinstance(x, float) and math.isfinite(x) and x > 0
+
+
+def test_quick_suite_reports_every_section(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    env_assets = tmp_path / "assets"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**_env(), "RD_ASSETS_DIR": str(env_assets)},
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(out.read_text())
+    has_transformers = importlib.util.find_spec("transformers") is not None
+
+    # Model only: both contenders measured on every shape, ratio = ours / torch.nn.
+    assert results["model"]
+    for shape in results["model"].values():
+        assert set(shape["contenders"]) == {"rd_models", "torch.nn"}
+        assert all(_positive(c["tokens_per_s"]) for c in shape["contenders"].values())
+        assert _positive(shape["ratio"])
+
+    # End to end: paper vs plain always; Marian only with transformers, else reported skipped.
+    e2e = results["e2e"]
+    assert _positive(e2e["ratios"]["paper/plain"])
+    assert all(_positive(c["tokens_per_s"]) for c in e2e["contenders"].values())
+    for name in ("paper", "plain"):
+        assert 0 <= e2e["padding_waste"][name] < 1
+    # Length-grouped token-budget batches pad less than random ones of the same budget.
+    assert e2e["padding_waste"]["paper"] < e2e["padding_waste"]["plain"]
+    if has_transformers:
+        assert _positive(e2e["ratios"]["paper/marian"])
+        assert e2e["peer_skipped"] is None
+    else:
+        assert "marian" not in e2e["contenders"]
+        assert "transformers not installed" in e2e["peer_skipped"]
+        assert "marian skipped" in proc.stdout
+
+    # Start-up: train --help and each member's import, in fresh processes.
+    startup = results["startup"]["seconds"]
+    assert {"import rd_models", "import rd_training", "import rd_data", "import rd_viz"} <= set(
+        startup
+    )
+    assert all(_positive(s) for s in startup.values())
+
+    # Every goal of issue 9 appears, met (True), missed (False) or not measured (None).
+    assert len(results["goals"]) == 5
+    assert "ratio paper/plain" in proc.stdout
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "RD_ASSETS_DIR"}
