@@ -70,11 +70,11 @@ class TimedBatches:
             self.real_tgt.append(int(batch["tgt"].ne(self.pad_id).sum()))
             yield batch
 
-    def measure(self, steps: int) -> dict[str, float]:
-        """The round that just ran: `steps` steps between the first and the (steps+1)-th ask."""
+    def measure(self, batches: int) -> dict[str, float]:
+        """The round that just ran: `batches` batches, from the first ask to the next one."""
         return {
-            "seconds": self.asked[steps] - self.asked[0],
-            "tokens": float(sum(self.real_tgt[:steps])),
+            "seconds": self.asked[batches] - self.asked[0],
+            "tokens": float(sum(self.real_tgt[:batches])),
         }
 
 
@@ -200,12 +200,18 @@ class TrainerRounds:
 
     def round(self, steps: int) -> dict[str, float]:
         self.count += 1
+        t = self.cfg.training
         timed = TimedBatches(self.data.train_loader, self.pad)
         out_dir = self.out / f"round{self.count}"
         trainer = Trainer(
             self.model,
             TrainerConfig(
                 max_steps=steps + 1,
+                # The paper config's step settings (`--set training.compile=true` etc. apply).
+                grad_accum_steps=t.grad_accum_steps,
+                clip_grad_norm=t.clip_grad_norm,
+                precision=t.precision,  # type: ignore[arg-type]
+                compile=t.compile,
                 log_every=10**9,
                 eval_every=None,
                 save_every=None,
@@ -224,7 +230,7 @@ class TrainerRounds:
         )
         trainer.fit()
         shutil.rmtree(out_dir, ignore_errors=True)
-        return timed.measure(steps)
+        return timed.measure(steps * t.grad_accum_steps)
 
 
 def bench_end_to_end(
