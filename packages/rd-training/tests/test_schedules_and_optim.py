@@ -107,3 +107,9 @@ def test_build_optimizer_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="weight_decay"):
         build_optimizer(model, weight_decay=-1.0)
     assert not math.isnan(build_optimizer(model).param_groups[0]["lr"])
+
+
+def test_build_optimizer_uses_the_fused_kernel_on_cpu_by_default() -> None:
+    model = torch.nn.Linear(4, 4)
+    assert build_optimizer(model, "adam").defaults["fused"] is True
+    assert not build_optimizer(model, "adam", fused=False).defaults.get("fused")
