@@ -221,7 +221,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
 
     plots = run_dir / "plots"
-    plot_training_curves(run_dir, metrics=("loss",), out=plots / "loss.png")
+    plot_training_curves(run_dir, metrics=("loss",), smooth=0.9, out=plots / "loss.png")
     train_records = [r for r in read_metrics(run_dir) if r["split"] == "train"]
     plot_lr_schedule(
         [r["step"] for r in train_records], [r["lr"] for r in train_records], out=plots / "lr.png"
