@@ -2,7 +2,6 @@
 
 import json
 import socket
-import sys
 from pathlib import Path
 
 import torch
@@ -17,9 +16,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-# fork reuses this process's imported torch (seconds faster on a busy CPU); torch here is
-# single-threaded and CPU-only (conftest), which keeps fork safe. Elsewhere use spawn.
-START_METHOD = "fork" if sys.platform == "linux" else "spawn"
+# spawn, not fork: a forked child inherits the locks of whatever threads this process runs, and
+# after torch.compile's worker threads (test_compile.py) a forked rank hung on Python 3.10.
+START_METHOD = "spawn"
 
 
 def records(run: Path) -> list[dict]:
