@@ -7,6 +7,7 @@ python rd_training_testkit.py ddp OUT_DIR        # 2 gloo ranks via torch.multip
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -198,3 +199,22 @@ if __name__ == "__main__":
     parsed = parser.parse_args()
     _train_cli(parsed)
     sys.exit(0)
+
+
+def train_losses(out: str, compile: bool) -> list[float]:
+    """Train TinyLM for 3 SGD steps (optionally compiled) into `out`; return the logged losses.
+
+    Module-level so a spawned child process can run it (test_compile.py).
+    """
+    torch.manual_seed(0)
+    model = TinyLM(dropout=0.0)
+    batches = [collate(make_dataset()[i : i + 4]) for i in range(0, 12, 4)]
+    config = TrainerConfig(
+        max_steps=3, compile=compile, device="cpu", progress_bar=False, tensorboard=False
+    )
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    Trainer(
+        model, config, train_data=batches, loss_fn=loss_fn, optimizer=optimizer, out_dir=out
+    ).fit()
+    lines = (Path(out) / "metrics.jsonl").read_text().splitlines()
+    return [r["loss"] for r in map(json.loads, lines) if r["split"] == "train"]

@@ -2,6 +2,7 @@
 
 import json
 import socket
+import sys
 from pathlib import Path
 
 import torch
@@ -16,9 +17,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-# spawn, not fork: a forked child inherits the locks of whatever threads this process runs, and
-# after torch.compile's worker threads (test_compile.py) a forked rank hung on Python 3.10.
-START_METHOD = "spawn"
+# fork reuses this process's imported torch (seconds faster on a busy CPU); torch here is
+# single-threaded and CPU-only (conftest), and test_compile.py compiles in a child process, so
+# no other threads' locks are inherited. (With spawn, one rank hung on Python 3.13.0 in gloo's
+# process-group destructor at exit.) Elsewhere use spawn.
+START_METHOD = "fork" if sys.platform == "linux" else "spawn"
 
 
 def records(run: Path) -> list[dict]:

@@ -181,7 +181,9 @@ class Trainer:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         if not logging.getLogger("rd_training").handlers and not logging.getLogger().handlers:
             # The caller configured no logging at all: show progress lines and keep a train.log.
-            setup_logger("rd_training", rank=self.rank, log_file=self.out_dir / "train.log")
+            # Only rank 0 writes the file: it alone creates out_dir (other ranks may get here first).
+            log_file = self.out_dir / "train.log" if self.is_main else None
+            setup_logger("rd_training", rank=self.rank, log_file=log_file)
         if self.is_main:
             write_manifest(
                 self.out_dir,
