@@ -2,7 +2,6 @@
 
 import json
 import socket
-import sys
 from pathlib import Path
 
 import torch
@@ -17,11 +16,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-# fork reuses this process's imported torch (seconds faster on a busy CPU); torch here is
-# single-threaded and CPU-only (conftest), and test_compile.py compiles in a child process, so
-# no other threads' locks are inherited. (With spawn, one rank hung on Python 3.13.0 in gloo's
-# process-group destructor at exit.) Elsewhere use spawn.
-START_METHOD = "fork" if sys.platform == "linux" else "spawn"
+# spawn, not fork: a forked rank inherits the locks of whatever threads pytest's process has
+# started by then (torch.compile, datasets' worker pools, ...) and hung in CI.
+START_METHOD = "spawn"
 
 
 def records(run: Path) -> list[dict]:
