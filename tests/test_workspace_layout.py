@@ -19,6 +19,16 @@ def test_the_four_libraries_are_members() -> None:
     assert set(LIBRARIES) <= names
 
 
+def test_the_tools_are_a_member_with_the_doctor_command() -> None:
+    tools = next(m for m in MEMBERS if m.name == "rd-tools")
+    assert tools.path == WORKSPACE_ROOT / "tools" and tools.import_names == ["rd_tools"]
+    assert tools.pyproject["project"]["scripts"] == {"rd-doctor": "rd_tools.doctor:main"}
+    # Standard library only, so tools/*.py run before anything else is synced.
+    assert all(d.startswith("tomli") for d in tools.pyproject["project"]["dependencies"])
+    dev = read_toml(WORKSPACE_ROOT / "pyproject.toml")["dependency-groups"]["dev"]
+    assert "rd-tools" in dev  # `uv run rd-doctor` from the root
+
+
 def test_torch_bound_is_workspace_wide() -> None:
     uv = read_toml(WORKSPACE_ROOT / "pyproject.toml")["tool"]["uv"]
     assert "torch>=2.9,<2.11" in uv["constraint-dependencies"]

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workspace import WORKSPACE_ROOT, Member, find_members, read_toml
+sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # rd_tools, unsynced too
+from rd_tools.workspace import WORKSPACE_ROOT, Member, find_members, read_toml
 
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
 

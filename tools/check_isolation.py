@@ -22,8 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workspace import WORKSPACE_ROOT, Member, find_members
+sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # rd_tools, unsynced too
+from rd_tools.workspace import WORKSPACE_ROOT, Member, find_members
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> int:

@@ -27,8 +27,10 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # rd_tools, unsynced too
 import new_paper_templates as tpl
-from workspace import WORKSPACE_ROOT, find_members
+
+from rd_tools.workspace import WORKSPACE_ROOT, find_members
 
 PIECES = ("models", "training", "data", "viz")
 """What `--uses` accepts; each is the rd-* library of that name."""
