@@ -75,3 +75,48 @@ def _env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if k != "RD_ASSETS_DIR"}
+
+
+def _load_bench_gpu():
+    spec = importlib.util.spec_from_file_location("bench_gpu", ROOT / "benchmarks" / "bench_gpu.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gpu_benchmark_counts_the_issues_flops_for_the_base_model() -> None:
+    bench_gpu = _load_bench_gpu()
+    from rd_models import Transformer
+
+    model = Transformer(bench_gpu.make_config("base"))
+    d, ff, layers, vocab, s, t = 512, 2048, 6, 37000, 32, 30
+    ffn = 2 * d * ff + ff + d
+    p_enc = layers * ((4 * d * d + 4 * d) + ffn + 2 * 2 * d)
+    p_dec = layers * (2 * (4 * d * d + 4 * d) + ffn + 3 * 2 * d)
+    per_pair = 6 * (p_enc * s + p_dec * t + d * vocab * t) + 12 * d * layers * (
+        s * s + t * t + s * t
+    )
+    assert bench_gpu.flops_per_step(model, 3, s, t) == 3 * per_pair
+
+
+def test_gpu_benchmark_runs_on_a_cpu_with_a_tiny_model(tmp_path: Path) -> None:
+    out = tmp_path / "gpu.json"
+    args = ["--config", "tiny", "--device", "cpu", "--min-tokens", "256", "--max-tokens", "512"]
+    args += ["--variants", "eager,eager-chunked", "--steps", "1", "--rounds", "1", "--warmup", "1"]
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_gpu.py"), *args, "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    measured = {(r["variant"], r["tokens"]) for r in report["results"]}
+    assert measured == {(v, n) for v in ("eager", "eager-chunked") for n in (256, 512)}
+    assert all(_positive(r["tokens_per_s"]) and r["mfu"] > 0 for r in report["results"])
+    assert _positive(report["trainer"]["tokens_per_s"])
+    # fp32 on a CPU: the fused loss and its gradients equal the fp64 reference closely.
+    assert all(err < 1e-4 for err in report["fused_loss_check"].values())
+    assert "eager-chunked" in proc.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from rd_models import Transformer
@@ -91,3 +92,28 @@ def test_padding_does_not_change_real_positions(make_config, make_batch) -> None
     padded_tgt = torch.cat([tgt, torch.full((1, 3), PAD)], 1)
     with torch.no_grad():
         torch.testing.assert_close(model(padded_src, padded_tgt)[:, :5], model(src, tgt))
+
+
+@pytest.mark.parametrize(
+    "tying",
+    [
+        {"share_embeddings": True},
+        {"share_embeddings": False, "tie_output_projection": True, "tgt_vocab_size": 19},
+        {"share_embeddings": False, "tie_output_projection": False, "tgt_vocab_size": 19},
+    ],
+)
+def test_features_only_projected_by_output_weight_are_the_logits(
+    make_config, make_batch, tying: dict
+) -> None:
+    torch.manual_seed(0)
+    model = Transformer(make_config(**tying)).eval()
+    src, tgt = make_batch(3, 6), make_batch(3, 5, vocab=19)
+    logits = model(src, tgt)
+    features = model(src, tgt, features_only=True)
+    assert features.shape == (3, 5, model.config.d_model)
+    assert model.output_weight.shape == (logits.shape[-1], model.config.d_model)
+    if tying.get("tie_output_projection") is False:
+        assert model.output_weight is model.output_proj.weight
+    else:
+        assert model.output_weight is model.tgt_embed.weight
+    torch.testing.assert_close(F.linear(features, model.output_weight), logits)

@@ -86,7 +86,12 @@ class Transformer(
 
     # ----------------------------------------------------------------------------------------
     def forward(
-        self, src: Tensor, tgt_in: Tensor, *, return_attention: bool = False
+        self,
+        src: Tensor,
+        tgt_in: Tensor,
+        *,
+        return_attention: bool = False,
+        features_only: bool = False,
     ) -> Tensor | tuple[Tensor, dict[str, list[Tensor]]]:
         """Teacher-forced logits.
 
@@ -96,9 +101,14 @@ class Transformer(
                 at the end.
             return_attention: Also return the attention probabilities (slower: the explicit
                 attention path replaces the fused kernel).
+            features_only: Return the decoder output ``[B, T, d_model]`` before the output
+                projection instead of the logits: ``F.linear(features, model.output_weight)``
+                is the logits. For losses that fuse the projection with the cross-entropy
+                (``rd_training.linear_cross_entropy``) and never hold all the logits at once.
 
         Returns:
-            Logits ``[B, T, tgt_vocab_size]``; with ``return_attention`` a tuple
+            Logits ``[B, T, tgt_vocab_size]`` (features ``[B, T, d_model]`` with
+            ``features_only``); with ``return_attention`` a tuple
             ``(logits, {"encoder": [...], "decoder": [...], "cross": [...]})`` holding one
             ``[B, H, T_q, T_k]`` tensor per layer.
 
@@ -111,7 +121,9 @@ class Transformer(
             raise ValueError(
                 f"tgt_in batch size {tgt_in.shape[0]} != src batch size {src.shape[0]}"
             )
-        logits, dec_w, cross_w = self._decode(tgt_in, memory, src_pad, None, return_attention)
+        logits, dec_w, cross_w = self._decode(
+            tgt_in, memory, src_pad, None, return_attention, project=not features_only
+        )
         if return_attention:
             return logits, {"encoder": enc_w, "decoder": dec_w, "cross": cross_w}
         return logits
@@ -187,6 +199,7 @@ class Transformer(
         src_pad: Tensor | None,
         cache: DecoderCache | None,
         need_weights: bool,
+        project: bool = True,
     ) -> tuple[Tensor, list[Tensor], list[Tensor]]:
         offset = 0 if cache is None else cache["length"]
         x = self._embed(self.tgt_embed, tgt_in, offset)
@@ -199,8 +212,13 @@ class Transformer(
                 cross_w.append(wc)
         if self.decoder_norm is not None:
             x = self.decoder_norm(x)
-        weight = self.tgt_embed.weight if self.output_proj is None else self.output_proj.weight
-        return F.linear(x, weight), self_w, cross_w
+        return (F.linear(x, self.output_weight) if project else x), self_w, cross_w
+
+    @property
+    def output_weight(self) -> Tensor:
+        """The output projection's ``[tgt_vocab_size, d_model]`` weight (the target embedding
+        when tied)."""
+        return self.tgt_embed.weight if self.output_proj is None else self.output_proj.weight
 
 
 def _check_ids(name: str, ids: Tensor) -> None:

@@ -32,7 +32,7 @@ from rd_training.config import (
 )
 from rd_training.distributed import get_rank, get_world_size, is_main_process
 from rd_training.logging_utils import MetricsLogger, setup_logger
-from rd_training.losses import label_smoothed_cross_entropy
+from rd_training.losses import label_smoothed_cross_entropy, linear_cross_entropy
 from rd_training.manifest import update_manifest, write_manifest
 from rd_training.optim import build_optimizer
 from rd_training.protocols import EvalFn, LossFn, StatefulSampler
@@ -73,6 +73,7 @@ __all__ = [
     "is_main_process",
     "label_smoothed_cross_entropy",
     "latest_checkpoint",
+    "linear_cross_entropy",
     "linear_warmup_schedule",
     "list_checkpoints",
     "load_checkpoint",

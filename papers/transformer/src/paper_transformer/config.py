@@ -102,6 +102,9 @@ class TrainingConfig:
     """fp32, bf16 or fp16 (autocast)."""
     compile: bool = False
     """torch.compile the model."""
+    fused_loss: bool = False
+    """Output projection + label-smoothed loss chunk by chunk, without the [tokens, vocab] logits
+    (same loss; with a 37k vocabulary 1.36x the training tokens/s on an H200, see benchmarks/)."""
     log_every: int = 100
     """Log training metrics every N optimizer steps."""
     eval_every: int = 550

@@ -24,7 +24,7 @@ from paper_transformer.data import (
 )
 from paper_transformer.translate import decode_and_report
 from rd_data import BPETokenizer, get_outputs_dir
-from rd_models import Transformer, TransformerConfig
+from rd_models import Transformer, TransformerConfig, unwrap_model
 from rd_training import (
     NoamLR,
     Trainer,
@@ -32,6 +32,7 @@ from rd_training import (
     average_checkpoints,
     build_optimizer,
     label_smoothed_cross_entropy,
+    linear_cross_entropy,
     list_checkpoints,
     load_config,
     move_to_device,
@@ -97,12 +98,21 @@ def build_model(cfg: Config, vocab_size: int, pad_id: int = 0) -> Transformer:
     )
 
 
-def make_loss_fn(tokenizer: BPETokenizer, epsilon: float) -> Any:
-    """Label-smoothed cross-entropy summed over target tokens (the Trainer normalises)."""
+def make_loss_fn(tokenizer: BPETokenizer, epsilon: float, fused: bool = False) -> Any:
+    """Label-smoothed cross-entropy summed over target tokens (the Trainer normalises).
+
+    `fused` computes the output projection and the loss together, chunk by chunk
+    (`rd_training.linear_cross_entropy`): the same loss without the `[tokens, vocab]` logits.
+    """
 
     def loss_fn(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, Any]:
         tgt = batch["tgt"]
-        logits = model(batch["src"], shift_right(tgt, tokenizer.bos_id))
+        tgt_in = shift_right(tgt, tokenizer.bos_id)
+        if fused:
+            features = model(batch["src"], tgt_in, features_only=True)
+            weight = unwrap_model(model).output_weight
+            return linear_cross_entropy(features, weight, tgt, epsilon, tokenizer.pad_id)
+        logits = model(batch["src"], tgt_in)
         return label_smoothed_cross_entropy(logits, tgt, epsilon, ignore_index=tokenizer.pad_id)
 
     return loss_fn
@@ -186,7 +196,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             resume="auto" if args.resume == "auto" else args.resume,
         ),
         train_data=data.train_loader,
-        loss_fn=make_loss_fn(tokenizer, o.label_smoothing),
+        loss_fn=make_loss_fn(tokenizer, o.label_smoothing, cfg.training.fused_loss),
         optimizer=optimizer,
         scheduler=scheduler,
         eval_fn=make_eval_fn(
