@@ -9,6 +9,12 @@
 - `marian`: Hugging Face MarianMTModel (same shape and weights) in place of `build_model`'s
   model, everything else as `paper` (same batches, loss, optimizer, Trainer).
 
+Two data sets: the paper's embedded number-words task (`bench_end_to_end(data="number-words")`:
+50k pairs, 3-10 BPE tokens per sentence, so length grouping has little to save) and
+WMT-shaped pairs (`data="wmt-shaped"`: random token ids with the length distribution of WMT14
+en-de after BPE, median ~24 and a long tail to 250, built straight into the paper's loader by
+`batches_of`; the model, loss, optimizer and Trainer are the same).
+
 A round is `steps` optimizer steps, timed from asking for the first batch to asking for the
 batch after the last step, so data loading and the Trainer's per-step work (metrics.jsonl line,
 progress) are inside, its once-per-run setup and final checkpoint are not. Throughput counts
@@ -23,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -30,8 +37,9 @@ import torch
 import torch.nn.functional as F
 from bench_common import alternate, load_rd_models_benchmark, ratio
 from bench_peer import MarianTranslator, transformers_available
+from datasets import Dataset, DatasetDict
 from paper_transformer.config import DEFAULT_CONFIG, Config
-from paper_transformer.data import load_splits, make_batches, train_tokenizer
+from paper_transformer.data import batches_of, load_splits, make_batches, train_tokenizer
 from torch import nn
 from torch.nn.utils.rnn import pad_sequence
 
@@ -55,6 +63,35 @@ QUICK_OVERRIDES = [
     "model.num_decoder_layers=1",
     "model.d_ff=64",
 ]
+
+
+WMT_SHAPED = ["data.max_tokens=4096"]
+"""The e2e settings on WMT-shaped data: batches of 4096 padded tokens (~100 pairs of median length)."""
+WMT_QUICK_PAIRS, WMT_PAIRS = 400, 50_000
+
+
+def wmt_shaped_lengths(size: int, seed: int = 0) -> np.ndarray:
+    """[size, 2] (source, target) lengths shaped like WMT14 en-de after BPE: log-normal target
+    lengths (median 24, long tail, at most 250), source ~ target x log-normal(0, 0.15).
+    The same shape as `packages/rd-data/benchmarks/bench_padding.py`'s `wmt_like_lengths`."""
+    rng = np.random.default_rng(seed)
+    tgt = np.clip(np.rint(rng.lognormal(np.log(24), 0.5, size)), 1, 250)
+    src = np.clip(np.rint(tgt * rng.lognormal(0.0, 0.15, size)), 1, 250)
+    return np.stack([src, tgt], axis=1).astype(np.int64)
+
+
+def wmt_shaped_data(cfg: Config, pairs: int) -> tuple[Any, Any]:
+    """Random token ids with WMT-shaped lengths in the paper's loader, and a tokenizer stand-in
+    (pad 0, bos 1, eos 2, the config's vocabulary size). Targets end with eos, as the paper's."""
+    rng = np.random.default_rng(cfg.data.seed)
+    vocab = cfg.data.vocab_size
+    columns: dict[str, list[list[int]]] = {"src": [], "tgt": []}
+    for src_len, tgt_len in wmt_shaped_lengths(pairs, cfg.data.seed).tolist():
+        columns["src"].append(rng.integers(3, vocab, src_len).tolist())
+        columns["tgt"].append([*rng.integers(3, vocab, tgt_len - 1).tolist(), 2])
+    tokenizer = SimpleNamespace(pad_id=0, bos_id=1, eos_id=2, vocab_size=vocab)
+    data = batches_of(DatasetDict({"train": Dataset.from_dict(columns)}), 0, cfg.data)
+    return data, tokenizer
 
 
 class TimedBatches:
@@ -234,15 +271,25 @@ class TrainerRounds:
 
 
 def bench_end_to_end(
-    overrides: list[str], reps: int, steps: int, peer: bool = True
+    overrides: list[str],
+    reps: int,
+    steps: int,
+    peer: bool = True,
+    data_set: str = "number-words",
+    pairs: int = WMT_PAIRS,
 ) -> dict[str, Any]:
-    """Real target tokens/s of `paper`, `plain` and (when transformers is there) `marian`."""
+    """Real target tokens/s of `paper`, `plain` and (when transformers is there) `marian`, on
+    the number-words task or on `pairs` WMT-shaped pairs (`data_set="wmt-shaped"`)."""
     torch.manual_seed(0)
-    cfg = load_config(DEFAULT_CONFIG, Config, overrides)
     start = time.perf_counter()
-    splits = load_splits(cfg.data)
-    tokenizer = train_tokenizer(splits, cfg.data)
-    data = make_batches(splits, tokenizer, cfg.data)
+    if data_set == "wmt-shaped":
+        cfg = load_config(DEFAULT_CONFIG, Config, [*WMT_SHAPED, *overrides])
+        data, tokenizer = wmt_shaped_data(cfg, pairs)
+    else:
+        cfg = load_config(DEFAULT_CONFIG, Config, overrides)
+        splits = load_splits(cfg.data)
+        tokenizer = train_tokenizer(splits, cfg.data)
+        data = make_batches(splits, tokenizer, cfg.data)
     setup_s = time.perf_counter() - start
 
     torch.manual_seed(cfg.training.seed)
@@ -273,6 +320,7 @@ def bench_end_to_end(
     ratios_best = {f"{a}/{b}": ratio(results, a, b, "best_tokens_per_s") for a, b in pairs}
     return {
         "config": {
+            "data": data_set,
             "overrides": overrides,
             "train_pairs": len(data.tokenized["train"]),
             "vocab": tokenizer.vocab_size,

@@ -8,7 +8,9 @@ Sections (each alternates its contenders over repetitions; medians and ratios ar
 written as JSON with --json):
 - model: rd_models.Transformer vs torch.nn.Transformer, forward+backward+Adam (bench_model.py);
 - e2e: paper-transformer's Trainer pipeline vs a plain nn.Transformer loop on random batches,
-  and vs Hugging Face MarianMTModel in the same pipeline (bench_e2e.py, bench_peer.py);
+  and vs Hugging Face MarianMTModel in the same pipeline (bench_e2e.py, bench_peer.py), on the
+  embedded number-words task;
+- e2e-wmt: the same on WMT-shaped sentence lengths (random ids, 50k pairs, 4096-token batches);
 - startup: `train --help` and `import rd_*` in fresh processes (bench_startup.py).
 See benchmarks/README.md for the recorded results.
 """
@@ -28,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch
-from bench_e2e import QUICK_OVERRIDES, bench_end_to_end
+from bench_e2e import QUICK_OVERRIDES, WMT_PAIRS, WMT_QUICK_PAIRS, bench_end_to_end
 from bench_model import QUICK_SHAPES, SHAPES, bench_model
 from bench_startup import bench_startup
 
@@ -39,7 +41,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reps", type=int, help="repetitions per section (default 7; quick 2)")
     parser.add_argument("--steps", type=int, help="optimizer steps per e2e round (default 20)")
     parser.add_argument(
-        "--sections", default="model,e2e,startup", help="comma-separated: model,e2e,startup"
+        "--sections",
+        default="model,e2e,e2e-wmt,startup",
+        help="comma-separated: model,e2e,e2e-wmt,startup",
     )
     parser.add_argument("--no-peer", action="store_true", help="skip the Marian contender")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -71,10 +75,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if "model" in sections:
         shapes = QUICK_SHAPES if args.quick else SHAPES
         results["model"] = {name: bench_model(shape, reps) for name, shape in shapes.items()}
+    overrides = [*(QUICK_OVERRIDES if args.quick else []), *args.set]
+    steps = args.steps or (2 if args.quick else 20)
     if "e2e" in sections:
-        overrides = [*(QUICK_OVERRIDES if args.quick else []), *args.set]
-        steps = args.steps or (2 if args.quick else 20)
         results["e2e"] = bench_end_to_end(overrides, reps, steps, peer=not args.no_peer)
+    if "e2e-wmt" in sections:
+        pairs = WMT_QUICK_PAIRS if args.quick else WMT_PAIRS
+        results["e2e_wmt"] = bench_end_to_end(
+            overrides, reps, steps, peer=not args.no_peer, data_set="wmt-shaped", pairs=pairs
+        )
     if "startup" in sections:
         results["startup"] = bench_startup(1 if args.quick else reps, torch_baseline=not args.quick)
     results["machine"]["load_avg_end"] = os.getloadavg()
@@ -112,6 +121,17 @@ def check_goals(results: dict[str, Any]) -> dict[str, bool | None]:
     marian = e2e["ratios"].get("paper/marian") if e2e else None
     goals["e2e paper/marian >= 1.3"] = marian >= 1.3 if marian is not None else None
     goals["padding waste <= 5%"] = e2e["padding_waste"]["paper"] <= 0.05 if e2e else None
+    wmt = results.get("e2e_wmt")
+    goals["e2e paper/plain >= 1.5 (WMT-shaped lengths)"] = (
+        wmt["ratios"]["paper/plain"] >= 1.5 if wmt else None
+    )
+    wmt_marian = wmt["ratios"].get("paper/marian") if wmt else None
+    goals["e2e paper/marian >= 1.3 (WMT-shaped lengths)"] = (
+        wmt_marian >= 1.3 if wmt_marian is not None else None
+    )
+    goals["padding waste <= 5% (WMT-shaped lengths)"] = (
+        wmt["padding_waste"]["paper"] <= 0.05 if wmt else None
+    )
     help_s = startup["seconds"].get("train --help") if startup else None
     goals["train --help < 1 s"] = help_s < 1.0 if help_s is not None else None
     return goals
@@ -136,26 +156,9 @@ def report(results: dict[str, Any]) -> str:
             f"rounds {c['rd_models']['best_tokens_per_s']:,.0f} / "
             f"{c['torch.nn']['best_tokens_per_s']:,.0f} = {r['ratio_best']:.3f})"
         )
-    if "e2e" in results:
-        e = results["e2e"]
-        lines.append(
-            f"e2e ({e['config']['train_pairs']:,} pairs, {e['config']['parameters']:,} params, "
-            f"max_tokens {e['config']['max_tokens']}, {e['config']['steps_per_round']} "
-            "steps/round): real target tokens/s, padding waste"
-        )
-        for name, c in e["contenders"].items():
-            waste = e["padding_waste"].get(name, e["padding_waste"]["paper"])
-            lines.append(
-                f"  {name:7s} {c['tokens_per_s']:10,.0f}  best {c['best_tokens_per_s']:10,.0f}  "
-                f"({1000 * c['seconds'] / e['config']['steps_per_round']:.1f} ms/step, "
-                f"waste {100 * waste:.1f}%)"
-            )
-        for name, ratio in e["ratios"].items():
-            lines.append(
-                f"  ratio {name} = {ratio:.3f} (medians; best rounds: {e['ratios_best'][name]:.3f})"
-            )
-        if e["peer_skipped"]:
-            lines.append(f"  marian skipped: {e['peer_skipped']}")
+    for key in ("e2e", "e2e_wmt"):
+        if key in results:
+            lines.extend(_e2e_lines(results[key]))
     if "startup" in results:
         s = results["startup"]
         for name, sec in s["seconds"].items():
@@ -172,6 +175,28 @@ def report(results: dict[str, Any]) -> str:
             f"goal {goal}: {'not measured' if met is None else 'MET' if met else 'MISSED'}"
         )
     return "\n".join(lines)
+
+
+def _e2e_lines(e: dict[str, Any]) -> list[str]:
+    lines = [
+        f"e2e {e['config']['data']} ({e['config']['train_pairs']:,} pairs, "
+        f"{e['config']['parameters']:,} params, max_tokens {e['config']['max_tokens']}, "
+        f"{e['config']['steps_per_round']} steps/round): real target tokens/s, padding waste"
+    ]
+    for name, c in e["contenders"].items():
+        waste = e["padding_waste"].get(name, e["padding_waste"]["paper"])
+        lines.append(
+            f"  {name:7s} {c['tokens_per_s']:10,.0f}  best {c['best_tokens_per_s']:10,.0f}  "
+            f"({1000 * c['seconds'] / e['config']['steps_per_round']:.1f} ms/step, "
+            f"waste {100 * waste:.1f}%)"
+        )
+    for name, ratio in e["ratios"].items():
+        lines.append(
+            f"  ratio {name} = {ratio:.3f} (medians; best rounds: {e['ratios_best'][name]:.3f})"
+        )
+    if e["peer_skipped"]:
+        lines.append(f"  marian skipped: {e['peer_skipped']}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,6 +59,12 @@ def test_quick_suite_reports_every_section(tmp_path: Path) -> None:
         assert "transformers not installed" in e2e["peer_skipped"]
         assert "marian skipped" in proc.stdout
 
+    # The same on WMT-shaped lengths, where length grouping saves much more padding.
+    wmt = results["e2e_wmt"]
+    assert wmt["config"]["data"] == "wmt-shaped" and e2e["config"]["data"] == "number-words"
+    assert _positive(wmt["ratios"]["paper/plain"])
+    assert wmt["padding_waste"]["paper"] < wmt["padding_waste"]["plain"]
+
     # Start-up: train --help and each member's import, in fresh processes.
     startup = results["startup"]["seconds"]
     assert {"import rd_models", "import rd_training", "import rd_data", "import rd_viz"} <= set(
@@ -67,7 +73,7 @@ def test_quick_suite_reports_every_section(tmp_path: Path) -> None:
     assert all(_positive(s) for s in startup.values())
 
     # Every goal of issue 9 appears, met (True), missed (False) or not measured (None).
-    assert len(results["goals"]) == 5
+    assert len(results["goals"]) == 8
     assert "ratio paper/plain" in proc.stdout
 
 

@@ -124,6 +124,14 @@ def make_batches(
     num_proc = min(os.cpu_count() or 1, 8) if len(dataset["train"]) > 200_000 else None
     tokenized = tokenize_dataset(dataset, tokenizer, columns, num_proc=num_proc)
     assert isinstance(tokenized, DatasetDict)
+    return batches_of(tokenized, tokenizer.pad_id, cfg, rank, world)
+
+
+def batches_of(
+    tokenized: DatasetDict, pad_id: int, cfg: DataConfig, rank: int = 0, world: int = 1
+) -> Batches:
+    """The training loader over already tokenised splits: pairs longer than `max_length` are
+    dropped, the rest go into length-grouped batches of at most `max_tokens` padded tokens."""
     train = tokenized["train"]
     lengths = example_lengths(train, ("src", "tgt"))
     keep = (lengths.max(axis=1) <= cfg.max_length).nonzero()[0]
@@ -133,7 +141,7 @@ def make_batches(
     sampler = TokenBudgetBatchSampler(
         lengths, cfg.max_tokens, seed=cfg.seed, num_replicas=world, rank=rank
     )
-    collate = PadCollator(pad_id=tokenizer.pad_id)
+    collate = PadCollator(pad_id=pad_id)
     loader = DataLoader(train, batch_sampler=sampler, collate_fn=collate)  # type: ignore[arg-type]
     return Batches(tokenized, loader, collate)
 
