@@ -73,3 +73,22 @@ def test_console_script_from_outside_checks_the_same_workspace(
     ]
     workspace = by_name(report)["workspace"]
     assert workspace["value"] == str(WORKSPACE_ROOT) and "no workspace" in workspace["detail"]
+
+
+def test_doctor_and_rd_data_find_the_same_assets_dir(tmp_path: Path, monkeypatch) -> None:
+    """rd-tools copies rd_data's assets rule (it must run before anything is synced): same answer."""
+    import rd_data
+    import rd_data.paths
+    from rd_tools import checks, workspace
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert checks._user_cache_dir() == rd_data.paths._user_cache_dir()
+    for cwd in (WORKSPACE_ROOT / "packages", tmp_path):
+        monkeypatch.chdir(cwd)
+        for custom in (None, tmp_path / "custom"):
+            if custom is None:
+                monkeypatch.delenv("RD_ASSETS_DIR", raising=False)
+            else:
+                monkeypatch.setenv("RD_ASSETS_DIR", str(custom))
+            found, _ = checks.assets_dir(workspace.find_workspace_root())
+            assert found == rd_data.get_assets_dir(create=False)
