@@ -2,6 +2,7 @@
 
 import json
 import socket
+import time
 from pathlib import Path
 
 import torch
@@ -26,15 +27,31 @@ def records(run: Path) -> list[dict]:
     return [r for r in map(json.loads, lines) if r["split"] == "train"]
 
 
-def test_two_gloo_ranks_match_one_process_with_the_same_global_batch(tmp_path: Path) -> None:
-    ddp_dir = tmp_path / "ddp"
-    mp.start_processes(
+RANKS_EXIT_WITHIN_S = 120
+"""Both ranks train 4 tiny steps and exit in ~10 s; one still alive after this hung."""
+
+
+def run_ranks(out_dir: Path) -> None:
+    """Start both ranks and wait for them to exit; a rank that hangs fails the test."""
+    context = mp.start_processes(
         ddp_rank_main,
-        args=(str(ddp_dir), _free_port()),
+        args=(str(out_dir), _free_port()),
         nprocs=2,
-        join=True,
+        join=False,
         start_method=START_METHOD,
     )
+    deadline = time.monotonic() + RANKS_EXIT_WITHIN_S
+    while not context.join(timeout=1.0):
+        if time.monotonic() > deadline:
+            alive = [p.pid for p in context.processes if p.is_alive()]
+            for process in context.processes:
+                process.kill()
+            raise AssertionError(f"DDP ranks {alive} did not exit in {RANKS_EXIT_WITHIN_S} s")
+
+
+def test_two_gloo_ranks_match_one_process_with_the_same_global_batch(tmp_path: Path) -> None:
+    ddp_dir = tmp_path / "ddp"
+    run_ranks(ddp_dir)
     single_dir = tmp_path / "single"
     # One process, 2 micro-batches per step, in the order (rank 0's, rank 1's).
     make_trainer(
