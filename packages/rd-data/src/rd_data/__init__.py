@@ -20,7 +20,7 @@ from rd_data.errors import (
     RepoNotFoundError,
     RevisionNotFoundError,
 )
-from rd_data.hf_datasets import dataset_dir, download_dataset, load_local_dataset
+from rd_data.hf_datasets import dataset_dir, download_dataset, load_local_dataset, save_dataset
 from rd_data.hf_models import download_model, model_dir
 from rd_data.links import link_asset
 from rd_data.paths import (
@@ -67,5 +67,6 @@ __all__ = [
     "link_asset",
     "load_local_dataset",
     "model_dir",
+    "save_dataset",
     "tokenize_dataset",
 ]

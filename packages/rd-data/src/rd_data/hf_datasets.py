@@ -27,7 +27,7 @@ from rd_data.paths import (
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict
 
-__all__ = ["dataset_dir", "download_dataset", "load_local_dataset"]
+__all__ = ["dataset_dir", "download_dataset", "load_local_dataset", "save_dataset"]
 
 _DICT_FILE = "dataset_dict.json"  # written by DatasetDict.save_to_disk
 _STATE_FILE = "state.json"  # written by Dataset.save_to_disk
@@ -109,6 +109,24 @@ def load_local_dataset(
     import datasets
 
     return datasets.load_from_disk(str(target))
+
+
+def save_dataset(dataset: Dataset | DatasetDict, folder: str | Path) -> Path:
+    """`dataset.save_to_disk(folder)`, all or nothing: for datasets made locally.
+
+    The dataset is written into a hidden staging folder beside `folder` and renamed into place
+    when complete (replacing a previous `folder`), so an interrupted or failing save leaves no
+    half-written dataset; `datasets.load_from_disk(folder)` (or `load_local_dataset` for a folder
+    under `dataset_dir(...)`) reads it back.
+
+    Returns:
+        `folder`, absolute.
+    """
+    folder = Path(folder).absolute()
+    with staging_dir(folder.parent, folder.name) as staging:
+        dataset.save_to_disk(str(staging / "data"))
+        move_into_place(staging / "data", folder)
+    return folder
 
 
 def _save_split(dataset: Dataset, folder: Path, split: str, marker: dict[str, Any]) -> None:

@@ -8,8 +8,6 @@ same code.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from rd_data import (
     dataset_texts,
     example_lengths,
     load_local_dataset,
+    save_dataset,
     tokenize_dataset,
 )
 
@@ -43,8 +42,8 @@ def number_words_dir(cfg: DataConfig) -> Path:
 def materialise_number_words(cfg: DataConfig) -> Path:
     """Generate the number-words dataset once and save it; later calls return the saved folder.
 
-    It is written into a temporary folder beside the target and renamed into place when
-    complete, so an interrupted run leaves nothing half-written in assets/.
+    `rd_data.save_dataset` writes it beside the target and renames it into place when complete,
+    so an interrupted run leaves nothing half-written in assets/.
     """
     target = number_words_dir(cfg)
     if (target / "dataset_dict.json").is_file():
@@ -66,14 +65,7 @@ def materialise_number_words(cfg: DataConfig) -> Path:
             for name, split in rows.items()
         }
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".incoming-{target.name}-", dir=target.parent))
-    try:
-        splits.save_to_disk(str(staging / "data"))
-        os.replace(staging / "data", target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return save_dataset(splits, target)
 
 
 def load_splits(cfg: DataConfig) -> DatasetDict:
