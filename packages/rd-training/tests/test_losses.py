@@ -145,3 +145,24 @@ def test_linear_cross_entropy_compiled_chunks_match_the_unfused_loss() -> None:
     torch.testing.assert_close(loss, expected)
     for got, want in zip(grads, grads_expected, strict=True):
         torch.testing.assert_close(got, want)
+
+
+def test_linear_cross_entropy_falls_back_to_eager_chunks_when_compiling_fails(monkeypatch) -> None:
+    from rd_training import losses
+
+    def broken_compile(fn):
+        def compiled(*args):
+            raise RuntimeError("Cannot find a working triton installation\nmore details")
+
+        return compiled
+
+    monkeypatch.setattr(losses, "_compiled_chunk", losses._CompiledChunk())
+    monkeypatch.setattr(torch, "compile", broken_compile)
+    hidden, weight, target = _projection_case()
+    expected, _ = label_smoothed_cross_entropy(F.linear(hidden, weight), target, 0.1, 0)
+    with pytest.warns(RuntimeWarning, match="torch.compile failed .*triton.*eagerly"):
+        loss, _ = linear_cross_entropy(hidden, weight, target, 0.1, 0, 5, compile_chunks=True)
+    torch.testing.assert_close(loss, expected)
+    assert losses._compiled_chunk.failed  # later calls go straight to the eager chunks
+    again, _ = linear_cross_entropy(hidden, weight, target, 0.1, 0, 5, compile_chunks=True)
+    torch.testing.assert_close(again, expected)

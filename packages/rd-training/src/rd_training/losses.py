@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import torch
@@ -137,14 +138,37 @@ def _chunk_loss_and_grad(
     return loss, (d_logits * keep.unsqueeze(1)).to(logits.dtype)
 
 
-_compiled_chunk_loss_and_grad: Any = None
+class _CompiledChunk:
+    """`torch.compile(_chunk_loss_and_grad)`, falling back to the eager chunk for good (with one
+    warning) if compiling fails, e.g. where the GPU build has no Triton: slower, never wrong. An
+    error of the computation itself is raised again by the eager chunk."""
+
+    def __init__(self) -> None:
+        self.compiled: Any = None
+        self.failed = False
+
+    def __call__(self, *args: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if self.failed:
+            return _eager_chunk_loss_and_grad(*args)
+        if self.compiled is None:
+            self.compiled = torch.compile(_chunk_loss_and_grad)
+        try:
+            return self.compiled(*args)
+        except torch.OutOfMemoryError:
+            raise
+        except Exception as err:
+            self.failed = True
+            first_line = str(err).splitlines()[0] if str(err) else ""
+            warnings.warn(
+                f"linear_cross_entropy: torch.compile failed ({type(err).__name__}: "
+                f"{first_line}); computing the chunks eagerly",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return _eager_chunk_loss_and_grad(*args)
 
 
-def _compiled_chunk() -> Any:
-    global _compiled_chunk_loss_and_grad
-    if _compiled_chunk_loss_and_grad is None:
-        _compiled_chunk_loss_and_grad = torch.compile(_chunk_loss_and_grad)
-    return _compiled_chunk_loss_and_grad
+_compiled_chunk = _CompiledChunk()
 
 
 def _eager_chunk_loss_and_grad(
@@ -182,7 +206,7 @@ class _LinearCrossEntropy(torch.autograd.Function):
         loss = torch.zeros((), dtype=torch.float32, device=h.device)
         grad_h = torch.empty_like(h) if need_h else None
         grad_w = torch.zeros(w.shape, dtype=torch.float32, device=w.device) if need_w else None
-        loss_and_grad = _compiled_chunk() if compile_chunks else _eager_chunk_loss_and_grad
+        loss_and_grad = _compiled_chunk if compile_chunks else _eager_chunk_loss_and_grad
         with torch.autocast(h.device.type, enabled=False):
             for start in range(0, h.shape[0], chunk):
                 rows = slice(start, start + chunk)
