@@ -65,6 +65,24 @@ def test_optional_import_guarded_by_import_error_is_allowed(tmp_path: Path) -> N
     assert check_member(member, WORKSPACE) == []
 
 
+def test_newer_stdlib_module_is_allowed_only_behind_a_version_check(tmp_path: Path) -> None:
+    # tomllib is stdlib from 3.11: fine behind `sys.version_info`, even when the check runs on
+    # 3.10; the 3.10 branch's backport must still be declared.
+    guarded = """
+        import sys
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:
+            import tomli as tomllib
+    """
+    member = make_member(tmp_path / "a", guarded, dependencies=["tomli; python_version < '3.11'"])
+    assert check_member(member, WORKSPACE) == []
+    undeclared = make_member(tmp_path / "b", guarded, dependencies=[])
+    assert [v.module for v in check_member(undeclared, WORKSPACE)] == ["tomli"]
+    plain = make_member(tmp_path / "c", "import tomllib\n", dependencies=[])
+    assert [m for _, m in imported_modules(plain.src / "planted" / "module.py")] == ["tomllib"]
+
+
 def test_relative_and_stdlib_imports_are_ignored(tmp_path: Path) -> None:
     code = (
         "from . import other\nfrom .other import x\nimport json, sys\nfrom collections import abc\n"

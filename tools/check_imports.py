@@ -5,6 +5,8 @@ that only another member declares works by accident there and breaks for anyone 
 the member alone (astral-sh/uv#4574). This check reads the code with `ast` and compares each
 imported top-level module with the member's `[project] dependencies` (and optional extras).
 Imports inside `try: ... except ImportError:` are optional by construction and are skipped.
+A module that only newer Pythons have in the standard library (`tomllib`) is allowed inside an
+`if sys.version_info ...:` branch, whatever Python runs the check.
 
 Usage: python tools/check_imports.py [MEMBER_DIR ...]   (default: every workspace member)
 """
@@ -24,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # rd_tools, un
 from rd_tools.workspace import WORKSPACE_ROOT, Member, find_members, read_toml
 
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
+NEWER_STDLIB = {"tomllib"}
+"""Standard-library modules of Pythons newer than the oldest supported one (3.10)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,18 @@ def _is_guarded(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return False
 
 
+def _in_version_branch(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """True when `node` sits in an `if` whose condition reads `sys.version_info`."""
+    parent = parents.get(node)
+    while parent is not None:
+        if isinstance(parent, ast.If) and any(
+            isinstance(n, ast.Attribute) and n.attr == "version_info" for n in ast.walk(parent.test)
+        ):
+            return True
+        parent = parents.get(parent)
+    return False
+
+
 def imported_modules(path: Path) -> Iterator[tuple[int, str]]:
     """Yield (line, top-level module) for each unguarded absolute import in a file."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -108,7 +124,10 @@ def imported_modules(path: Path) -> Iterator[tuple[int, str]]:
         if _is_guarded(node, parents):
             continue
         for name in names:
-            yield node.lineno, name.split(".")[0]
+            module = name.split(".")[0]
+            if module in NEWER_STDLIB and _in_version_branch(node, parents):
+                continue
+            yield node.lineno, module
 
 
 def check_member(member: Member, workspace: list[Member]) -> list[Violation]:
