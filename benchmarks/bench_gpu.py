@@ -346,11 +346,18 @@ def trainer_throughput(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", choices=["base", "big", "tiny"], default="base")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument(
+        "--config",
+        choices=["base", "big", "tiny"],
+        default="base",
+        help="model (tiny: a CPU check)",
+    )
+    parser.add_argument(
+        "--device", default="cuda" if torch.cuda.is_available() else "cpu", help="default: cuda"
+    )
     parser.add_argument("--length", type=int, default=32, help="source = target tokens/sentence")
-    parser.add_argument("--min-tokens", type=int, default=16384)
-    parser.add_argument("--max-tokens", type=int, default=1 << 20)
+    parser.add_argument("--min-tokens", type=int, default=16384, help="first token batch")
+    parser.add_argument("--max-tokens", type=int, default=1 << 20, help="largest batch tried")
     parser.add_argument(
         "--compile-tokens", type=int, default=None,
         help="token batch of the compiled variants (default: where eager-fused was fastest)",
@@ -359,12 +366,14 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", default=None, metavar="VARIANTS",
         help="only profile these variants (comma-separated) at --min-tokens: GPU time by kernel",
     )  # fmt: skip
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
     parser.add_argument("--steps", type=int, default=5, help="steps per timed round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds (median)")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated")
     parser.add_argument("--budget-s", type=float, default=1e9, help="skip variants after this")
-    parser.add_argument("--no-trainer", action="store_true")
+    parser.add_argument(
+        "--no-trainer", action="store_true", help="skip the real Trainer vs bare loop check"
+    )
     parser.add_argument("--json", default=None, help="write every result here")
     args = parser.parse_args(argv)
     device = torch.device(args.device)
