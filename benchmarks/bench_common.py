@@ -53,15 +53,20 @@ def ratio(results: dict[str, Any], ours: str, theirs: str, key: str = "tokens_pe
     return float(results[ours][key] / results[theirs][key])
 
 
-def load_rd_models_benchmark() -> ModuleType:
-    """`packages/rd-models/benchmarks/bench_transformer.py` (the torch.nn contender lives there)."""
-    path = ROOT / "packages" / "rd-models" / "benchmarks" / "bench_transformer.py"
-    name = "rd_models_bench_transformer"
+def load_member_benchmark(member: str, module: str) -> ModuleType:
+    """`packages/<member>/benchmarks/<module>.py`, imported once (benchmarks are not packages)."""
+    path = ROOT / "packages" / member / "benchmarks" / f"{module}.py"
+    name = f"{member.replace('-', '_')}_bench_{module}"
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[name] = loaded
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
+def load_rd_models_benchmark() -> ModuleType:
+    """`packages/rd-models/benchmarks/bench_transformer.py` (the torch.nn contender lives there)."""
+    return load_member_benchmark("rd-models", "bench_transformer")

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from bench_common import alternate, load_rd_models_benchmark, ratio
+from bench_common import alternate, load_member_benchmark, load_rd_models_benchmark, ratio
 from bench_peer import MarianTranslator, transformers_available
 from datasets import Dataset, DatasetDict
 from paper_transformer.config import DEFAULT_CONFIG, Config
@@ -70,23 +70,15 @@ WMT_SHAPED = ["data.max_tokens=4096"]
 WMT_QUICK_PAIRS, WMT_PAIRS = 400, 50_000
 
 
-def wmt_shaped_lengths(size: int, seed: int = 0) -> np.ndarray:
-    """[size, 2] (source, target) lengths shaped like WMT14 en-de after BPE: log-normal target
-    lengths (median 24, long tail, at most 250), source ~ target x log-normal(0, 0.15).
-    The same shape as `packages/rd-data/benchmarks/bench_padding.py`'s `wmt_like_lengths`."""
-    rng = np.random.default_rng(seed)
-    tgt = np.clip(np.rint(rng.lognormal(np.log(24), 0.5, size)), 1, 250)
-    src = np.clip(np.rint(tgt * rng.lognormal(0.0, 0.15, size)), 1, 250)
-    return np.stack([src, tgt], axis=1).astype(np.int64)
-
-
 def wmt_shaped_data(cfg: Config, pairs: int) -> tuple[Any, Any]:
     """Random token ids with WMT-shaped lengths in the paper's loader, and a tokenizer stand-in
     (pad 0, bos 1, eos 2, the config's vocabulary size). Targets end with eos, as the paper's."""
     rng = np.random.default_rng(cfg.data.seed)
     vocab = cfg.data.vocab_size
     columns: dict[str, list[list[int]]] = {"src": [], "tgt": []}
-    for src_len, tgt_len in wmt_shaped_lengths(pairs, cfg.data.seed).tolist():
+    # The lengths of `packages/rd-data/benchmarks/bench_padding.py` (log-normal, median 24).
+    lengths = load_member_benchmark("rd-data", "bench_padding").wmt_like_lengths
+    for src_len, tgt_len in lengths(pairs, cfg.data.seed).tolist():
         columns["src"].append(rng.integers(3, vocab, src_len).tolist())
         columns["tgt"].append([*rng.integers(3, vocab, tgt_len - 1).tolist(), 2])
     tokenizer = SimpleNamespace(pad_id=0, bos_id=1, eos_id=2, vocab_size=vocab)

@@ -118,21 +118,28 @@ def make_batches(
     return out
 
 
+def variant_loss(
+    net: Any, model: Transformer, variant: str, src: Tensor, tgt_in: Tensor, tgt_out: Tensor
+) -> tuple[Tensor, Tensor]:
+    """`variant`'s summed loss and token count: `net` (the model, maybe wrapped) gives logits for
+    `label_smoothed_cross_entropy`, or features for `linear_cross_entropy` (`*-fused`: compiled
+    chunks on CUDA; `*-chunked`: eager chunks)."""
+    if variant.endswith(("fused", "chunked")):
+        h = net(src, tgt_in, features_only=True)
+        compile_chunks = not variant.endswith("chunked")
+        return linear_cross_entropy(
+            h, model.output_weight, tgt_out, EPSILON, PAD, compile_chunks=compile_chunks
+        )
+    return label_smoothed_cross_entropy(net(src, tgt_in), tgt_out, EPSILON, PAD)
+
+
 def make_step(model: Transformer, variant: str, device: torch.device) -> Callable[..., Tensor]:
     """One training step (forward, backward, fused Adam) of `variant`; returns the mean loss."""
     optimizer = build_optimizer(model, "adam", lr=1e-4)
-    fused = variant.endswith(("fused", "chunked"))
-    compile_chunks = not variant.endswith("chunked")
     net: Any = torch.compile(model) if variant in ("compile", "compile-fused") else model
 
     def loss_of(src: Tensor, tgt_in: Tensor, tgt_out: Tensor) -> Tensor:
-        if fused:
-            h = net(src, tgt_in, features_only=True)
-            loss, n = linear_cross_entropy(
-                h, model.output_weight, tgt_out, EPSILON, PAD, compile_chunks=compile_chunks
-            )
-        else:
-            loss, n = label_smoothed_cross_entropy(net(src, tgt_in), tgt_out, EPSILON, PAD)
+        loss, n = variant_loss(net, model, variant, src, tgt_in, tgt_out)
         return loss / n
 
     compute = torch.compile(loss_of) if variant == "compile-all" else loss_of
@@ -178,16 +185,23 @@ def measure(
     }
 
 
-def run_variant(
+def setup(
     variant: str, args: argparse.Namespace, device: torch.device, tokens: int
-) -> dict[str, Any]:
+) -> tuple[Transformer, int, list[tuple[Tensor, Tensor, Tensor]], Callable[..., Tensor]]:
+    """A fresh model on `device`, its sentences per batch, 3 batches and `variant`'s step."""
     torch.manual_seed(0)
     model = Transformer(make_config(args.config)).to(device).train()
     batch = max(1, tokens // args.length)
     batches = make_batches(3, batch, args.length, model.output_weight.shape[0], device)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
-    step = make_step(model, variant, device)
+    return model, batch, batches, make_step(model, variant, device)
+
+
+def run_variant(
+    variant: str, args: argparse.Namespace, device: torch.device, tokens: int
+) -> dict[str, Any]:
+    model, batch, batches, step = setup(variant, args, device, tokens)
     result = measure(step, batches, device, args.warmup, args.steps, args.rounds)
     flops = flops_per_step(model, batch, args.length, args.length)
     result.update(
@@ -233,11 +247,7 @@ def profile_variant(
     """GPU time per kernel kind over `steps` profiled steps (after the usual warm-up)."""
     from torch.profiler import ProfilerActivity, profile
 
-    torch.manual_seed(0)
-    model = Transformer(make_config(args.config)).to(device).train()
-    batch = max(1, tokens // args.length)
-    batches = make_batches(3, batch, args.length, model.output_weight.shape[0], device)
-    step = make_step(model, variant, device)
+    _, batch, batches, step = setup(variant, args, device, tokens)
     measure(step, batches, device, args.warmup, 1, 1)
     with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
         for i in range(steps):
@@ -313,13 +323,9 @@ def trainer_throughput(
         {"src": s.cpu(), "tgt_in": ti.cpu(), "tgt": to.cpu()}
         for s, ti, to in make_batches(3, batch, args.length, model.output_weight.shape[0], device)
     ]
-    fused = variant.endswith(("fused", "chunked"))
 
     def loss_fn(m: torch.nn.Module, b: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
-        if fused:
-            h = m(b["src"], b["tgt_in"], features_only=True)
-            return linear_cross_entropy(h, model.output_weight, b["tgt"], EPSILON, PAD)
-        return label_smoothed_cross_entropy(m(b["src"], b["tgt_in"]), b["tgt"], EPSILON, PAD)
+        return variant_loss(m, model, variant, b["src"], b["tgt_in"], b["tgt"])
 
     steps = args.warmup + args.steps * args.rounds
     with tempfile.TemporaryDirectory() as out_dir:
