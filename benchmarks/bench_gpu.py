@@ -16,10 +16,17 @@ sentences average ~30 tokens; no padding, so every token is real). Variants:
   eager chunks (`compile_chunks=False`).
 - `compile`, `compile-fused`: the same with `torch.compile(model)` (what `compile=True` does).
 - `compile-all`: one `torch.compile` over model and unfused loss (inductor fuses the softmax).
+- `marian`, `marian-compile`: the peer, Hugging Face `MarianMTModel` of the same shape with our
+  weights (`bench_peer.MarianTranslator`, needs `transformers`), logits + the same loss, eager
+  and under `torch.compile`: same FLOPs, so its tokens/s compare directly.
+
+`--sdpa` pins the attention backend (`flash`, `efficient`, `cudnn`, `math`) for every variant;
+by default PyTorch picks one per call.
 
 The eager variants double the token batch from `--min-tokens` until it no longer fits (or
 `--max-tokens`): the largest batch that fits and the fastest are reported. The compiled
-variants run at the batch where `eager-fused` was fastest. MFU counts the issue's model FLOPs
+variants (and `marian-compile`) run at the batch where `eager-fused` was fastest; `marian`
+doubles its batch as the eager variants do. MFU counts the issue's model FLOPs
 per sentence pair, 6·(P_enc·S + P_dec·T + d·V·T) + 12·d·(L_enc·S² + L_dec·T² + L_dec·S·T), against
 the dense bf16 peak of an H100/H200 SXM (989 TFLOP/s), and also against a measured bf16 matmul.
 Then the real `rd_training.Trainer` runs the best eager variant to show its per-step cost.
@@ -28,6 +35,7 @@ Then the real `rd_training.Trainer` runs the best eager variant to show its per-
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import statistics
@@ -35,10 +43,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_peer, also when imported
 
 import torch
 import torch.nn.functional as F
+from bench_peer import transformers_available
 from torch import Tensor
 
 from rd_models import Transformer, TransformerConfig
@@ -52,7 +64,11 @@ from rd_training import (
 
 PEAK_BF16 = 989e12
 """Dense bf16 tensor-core peak of an H100 SXM (the H200 has the same), FLOP/s."""
-VARIANTS = ("eager", "eager-chunked", "eager-fused", "compile-fused", "compile", "compile-all")
+VARIANTS = (
+    "eager", "eager-chunked", "eager-fused", "compile-fused", "compile", "compile-all",
+    "marian", "marian-compile",
+)  # fmt: skip
+SDPA_BACKENDS = ("flash", "efficient", "cudnn", "math")
 PAD, EPSILON = 0, 0.1
 
 
@@ -133,10 +149,24 @@ def variant_loss(
     return label_smoothed_cross_entropy(net(src, tgt_in), tgt_out, EPSILON, PAD)
 
 
-def make_step(model: Transformer, variant: str, device: torch.device) -> Callable[..., Tensor]:
-    """One training step (forward, backward, fused Adam) of `variant`; returns the mean loss."""
-    optimizer = build_optimizer(model, "adam", lr=1e-4)
-    net: Any = torch.compile(model) if variant in ("compile", "compile-fused") else model
+def is_compiled(variant: str) -> bool:
+    """Variants that run at the compiled batch size (not doubled until they no longer fit)."""
+    return variant.startswith("compile") or variant == "marian-compile"
+
+
+def make_step(
+    model: Transformer, variant: str, device: torch.device, sdpa: str | None = None
+) -> Callable[..., Tensor]:
+    """One training step (forward, backward, fused Adam) of `variant`; returns the mean loss.
+    `marian*` variants train a MarianMTModel copy of `model` instead."""
+    net: Any = model
+    if variant.startswith("marian"):
+        from bench_peer import MarianTranslator  # benchmarks/ (the script's folder)
+
+        net = MarianTranslator(model, bos_id=1, eos_id=2).to(device).train()
+    optimizer = build_optimizer(net, "adam", lr=1e-4)
+    if variant in ("compile", "compile-fused", "marian-compile"):
+        net = torch.compile(net)
 
     def loss_of(src: Tensor, tgt_in: Tensor, tgt_out: Tensor) -> Tensor:
         loss, n = variant_loss(net, model, variant, src, tgt_in, tgt_out)
@@ -146,14 +176,26 @@ def make_step(model: Transformer, variant: str, device: torch.device) -> Callabl
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
 
     def step(src: Tensor, tgt_in: Tensor, tgt_out: Tensor) -> Tensor:
-        with torch.autocast(device.type, dtype=dtype, enabled=device.type == "cuda"):
-            loss = compute(src, tgt_in, tgt_out)
-        loss.backward()
+        with attention_backend(sdpa):
+            with torch.autocast(device.type, dtype=dtype, enabled=device.type == "cuda"):
+                loss = compute(src, tgt_in, tgt_out)
+            loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         return loss.detach()
 
     return step
+
+
+def attention_backend(name: str | None) -> contextlib.AbstractContextManager[Any]:
+    """`sdpa_kernel` pinned to one backend, or nothing (PyTorch chooses per call)."""
+    if name is None:
+        return contextlib.nullcontext()
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    backend = {"flash": SDPBackend.FLASH_ATTENTION, "efficient": SDPBackend.EFFICIENT_ATTENTION,
+               "cudnn": SDPBackend.CUDNN_ATTENTION, "math": SDPBackend.MATH}[name]  # fmt: skip
+    return sdpa_kernel(backend)
 
 
 def measure(
@@ -195,7 +237,7 @@ def setup(
     batches = make_batches(3, batch, args.length, model.output_weight.shape[0], device)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
-    return model, batch, batches, make_step(model, variant, device)
+    return model, batch, batches, make_step(model, variant, device, args.sdpa)
 
 
 def run_variant(
@@ -378,6 +420,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated")
     parser.add_argument("--budget-s", type=float, default=1e9, help="skip variants after this")
     parser.add_argument(
+        "--sdpa", choices=SDPA_BACKENDS, default=None,
+        help="pin the attention backend for every variant (default: PyTorch picks per call)",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-trainer", action="store_true", help="skip the real Trainer vs bare loop check"
     )
     parser.add_argument("--json", default=None, help="write every result here")
@@ -386,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
     variants = args.variants.split(",")
     if unknown := set(variants) - set(VARIANTS):
         parser.error(f"unknown variants {sorted(unknown)}; choose from {', '.join(VARIANTS)}")
+    if any(v.startswith("marian") for v in variants) and not transformers_available():
+        print("marian variants skipped: transformers is not installed", flush=True)
+        variants = [v for v in variants if not v.startswith("marian")]
     started = time.perf_counter()
     report: dict[str, Any] = {"device": str(device), "torch": torch.__version__, "args": vars(args)}
     if device.type == "cuda":
@@ -409,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results: list[dict[str, Any]] = []
     best_tokens: dict[str, int] = {}
-    for variant in (v for v in variants if v.startswith("eager")):
+    for variant in (v for v in variants if not is_compiled(v)):
         tokens, best = args.min_tokens, None
         while tokens <= args.max_tokens:
             result = fits(variant, args, device, tokens)
@@ -426,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     compile_tokens = args.compile_tokens or best_tokens.get(
         "eager-fused", best_tokens.get("eager", args.min_tokens)
     )
-    for variant in (v for v in variants if v.startswith("compile")):
+    for variant in (v for v in variants if is_compiled(v)):
         if time.perf_counter() - started > args.budget_s:
             print(f"{variant}: skipped (time budget)", flush=True)
             continue
@@ -437,7 +486,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
         print(json.dumps(result), flush=True)
 
-    best = max(results, key=lambda r: r["tokens_per_s"]) if results else None
+    ours = [r for r in results if not r["variant"].startswith("marian")]
+    best = max(ours, key=lambda r: r["tokens_per_s"]) if ours else None
     if best is not None and not args.no_trainer and time.perf_counter() - started < args.budget_s:
         eager_best = max(
             (r for r in results if r["variant"] == best["variant"].replace("compile", "eager")),
@@ -450,6 +500,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"trainer": trainer}), flush=True)
         release(device)
     report["results"] = results
+    peers = [r for r in results if r["variant"].startswith("marian")]
+    if best is not None and peers:
+        peer = max(peers, key=lambda r: r["tokens_per_s"])
+        report["vs_marian"] = {
+            "ours": best["variant"], "marian": peer["variant"],
+            "ratio": best["tokens_per_s"] / peer["tokens_per_s"],
+        }  # fmt: skip
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2)
@@ -466,6 +523,9 @@ def main(argv: list[str] | None = None) -> int:
         t = report["trainer"]
         print(f"Trainer ({t['variant']}, {t['tokens']} tokens): {t['tokens_per_s']:,.0f} tok/s, "
               f"{t['tokens_per_s'] / t['bare_loop_tokens_per_s']:.3f} of the bare loop")  # fmt: skip
+    if "vs_marian" in report:
+        v = report["vs_marian"]
+        print(f"fastest of ours ({v['ours']}) / fastest Marian ({v['marian']}): {v['ratio']:.2f}")
     print("fused loss check:", json.dumps(report["fused_loss_check"]))
     return 0
 

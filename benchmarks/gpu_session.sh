@@ -35,6 +35,8 @@ export PYTHONPATH
 echo "== machine"
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv
 python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
+python3 -c "import transformers; print('transformers', transformers.__version__)" 2>/dev/null \
+    || echo "transformers: not installed (bench_gpu's marian variants are skipped)"
 
 STAGES=${STAGES:-"test bench profile paper suites"}
 BENCH_ARGS=${BENCH_ARGS:-"--budget-s 190"}
@@ -55,7 +57,7 @@ fi
 if has profile; then
     echo "== profile $PROFILE_ARGS"
     # shellcheck disable=SC2086
-    timeout 90 python3 benchmarks/bench_gpu.py --config base $PROFILE_ARGS \
+    timeout "${PROFILE_TIMEOUT:-90}" python3 benchmarks/bench_gpu.py --config base $PROFILE_ARGS \
         --json "$OUT/profile_gpu.json" 2>&1 | tee "$OUT/profile_gpu.log" | grep -v '^{'
 fi
 if has paper; then

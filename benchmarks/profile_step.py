@@ -6,11 +6,15 @@ Builds the paper's data and model as bench_e2e.py does, takes the first `--steps
 batches, and profiles forward + loss + backward + Adam step of rd_models.Transformer (the paper's
 loss), torch.nn.Transformer and (with transformers) MarianMTModel on exactly those batches,
 printing each one's top operators by self CPU time and the Trainer-free step time.
+`--compile` also times `torch.compile(rd_models.Transformer)` on the same batches after a
+warm-up pass over all of them (steady state: compile time and recompiles for new shapes are
+left out), against the eager model.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -33,6 +37,9 @@ def main() -> None:
     parser.add_argument("overrides", nargs="*", help="paper config overrides")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--rows", type=int, default=12)
+    parser.add_argument(
+        "--compile", action="store_true", help="also time torch.compile(model) at steady state"
+    )
     args = parser.parse_args()
     cfg = load_config(DEFAULT_CONFIG, Config, args.overrides)
     splits = load_splits(cfg.data)
@@ -68,6 +75,22 @@ def main() -> None:
             steps(model, optimizer)
         print(f"\n== {name}: {1000 * plain_s:.1f} ms/step without the profiler")
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.rows))
+
+    if args.compile:
+        optimizer = torch.optim.Adam(ours.parameters(), lr=1e-4, betas=(0.9, 0.98), eps=1e-9)
+        compiled = torch.compile(ours)
+        start = time.perf_counter()
+        steps(compiled, optimizer)  # compiles for every shape among the batches
+        warmup = time.perf_counter() - start
+        timings = {"eager": [], "compiled": []}
+        for _ in range(3):  # alternate, as the benchmark sections do
+            timings["eager"].append(steps(ours, optimizer))
+            timings["compiled"].append(steps(compiled, optimizer))
+        eager, comp = (1000 * statistics.median(timings[k]) for k in ("eager", "compiled"))
+        shapes = len({(tuple(b["src"].shape), tuple(b["tgt"].shape)) for b in batches})
+        print(f"\n== torch.compile(rd_models), {shapes} batch shapes, warm-up {warmup:.1f} s:")
+        print(f"eager {eager:.1f} ms/step, compiled {comp:.1f} ms/step (eager/compiled "
+              f"{eager / comp:.2f})")  # fmt: skip
 
 
 if __name__ == "__main__":
