@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
@@ -197,3 +199,34 @@ def test_saves_in_the_format_of_the_extension(make_run, tmp_path, suffix, magic)
 def test_unknown_extension_is_an_error(make_run, tmp_path):
     with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
         plot_training_curves(make_run(), out=tmp_path / "curves")
+
+
+def render(fig):
+    """Draw the figure (Agg, in memory) so that tick labels and offset texts are computed."""
+    fig.savefig(io.BytesIO(), format="png")
+
+
+def test_scores_near_100_are_labelled_without_an_offset():
+    # BLEU/chrF of a nearly solved task: matplotlib's default labels these ticks 0.0000 ...
+    # 0.0025 with a "+9.996e1" offset in the corner.
+    records = [
+        {"step": s, "split": "valid", "bleu": b, "loss": 1.0 + 1e-5 * s}
+        for s, b in [(100, 99.9601), (200, 99.9612), (300, 99.9619), (400, 99.9624)]
+    ]
+    records += [
+        {"step": s, "split": "train", "loss": 1.0 + 1e-5 * s} for s in range(100_000, 100_004)
+    ]
+    fig = plot_training_curves(records, metrics=["bleu", "loss"], log_y=False)
+    render(fig)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            assert axis.get_major_formatter().get_useOffset() is False
+            assert axis.get_offset_text().get_text() == ""
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert labels and all(99.95 < float(label) < 99.97 for label in labels)  # "99.9600"
+
+
+def test_log_and_token_axes_keep_their_formatters(make_run):
+    ax = plot_training_curves(make_run(), x="tokens", log_y=True).axes[0]
+    assert type(ax.xaxis.get_major_formatter()).__name__ == "EngFormatter"
+    assert type(ax.yaxis.get_major_formatter()).__name__ == "LogFormatterSciNotation"

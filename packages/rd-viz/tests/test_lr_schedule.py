@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
@@ -54,3 +56,14 @@ def test_saves_png(tmp_path):
     out = tmp_path / "lr.png"
     plot_lr_schedule(10, warmup_then_decay, out=out)
     assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_late_steps_are_labelled_without_an_offset():
+    # A resumed run's schedule from step 100000 on: no "+1e5" offset under the step axis.
+    fig = plot_lr_schedule(np.arange(100_000, 100_040), warmup_then_decay)
+    fig.savefig(io.BytesIO(), format="png")
+    ax = fig.axes[0]
+    assert ax.xaxis.get_major_formatter().get_useOffset() is False
+    assert ax.xaxis.get_offset_text().get_text() == ""
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels and all(99_900 < float(label) < 100_100 for label in labels)

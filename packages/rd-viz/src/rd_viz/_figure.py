@@ -62,6 +62,28 @@ def new_figure(
     return fig, [list(row) for row in grid]
 
 
+def plain_tick_labels(ax: Axes, axis: str = "both") -> None:
+    """Label `ax`'s linear axes with the numbers themselves, never with an offset.
+
+    matplotlib's default writes ticks relative to an offset when the values vary little around a
+    large number: BLEU between 99.9601 and 99.9625 becomes ticks 0.0000 ... 0.0025 and a
+    corner note `+9.996e1`. Here the ticks read 99.9600 ... 99.9625. Scientific notation stays
+    for values below 1e-5 or from 1e6 up (matplotlib's `axes.formatter.limits`), where plain
+    labels would be long strings of zeros.
+
+    Args:
+        ax: The axes.
+        axis: `"x"`, `"y"` or `"both"`. Call it after choosing the scale: `set_yscale` replaces
+            the formatter, and log axes keep their own.
+    """
+    from matplotlib.ticker import ScalarFormatter
+
+    for name in ("x", "y") if axis == "both" else (axis,):
+        side = ax.xaxis if name == "x" else ax.yaxis
+        if side.get_scale() == "linear":
+            side.set_major_formatter(ScalarFormatter(useOffset=False))
+
+
 def grid_shape(count: int, max_cols: int) -> tuple[int, int]:
     """Rows and columns to lay out `count` panels at most `max_cols` wide."""
     ncols = max(1, min(count, max_cols))

@@ -12,7 +12,18 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from rd_viz.metrics_file import BOOKKEEPING_KEYS  # json and pathlib only: --help stays fast
+
 FORMATS = ("png", "svg", "pdf")
+
+CURVES_NAME = "rd-plot-curves"
+"""Default file name (before the extension) of a run's curves, in `<run>/plots/`."""
+LR_NAME = "rd-plot-lr"
+"""Default file name (before the extension) of a run's LR schedule, in `<run>/plots/`.
+
+Both names start with `rd-plot-` so that rd-plot never overwrites the plots a paper writes into
+the same folder itself (e.g. `plots/loss.png`, `plots/lr.png`); rerunning rd-plot replaces
+only its own files."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rd-plot",
         description=(
             "Plot training curves from run directories (their metrics.jsonl). By default each "
-            "run gets <run>/plots/curves.png, and <run>/plots/lr.png when it logs 'lr'."
+            f"run gets <run>/plots/{CURVES_NAME}.png, and <run>/plots/{LR_NAME}.png when it "
+            "logs 'lr'; the rd-plot- prefix keeps the plots a run writes itself (plots/loss.png, "
+            "plots/lr.png, ...) untouched. Plotted by default: every field with a float value "
+            f"except lr; not {', '.join(BOOKKEEPING_KEYS)}, nor fields that are only ever "
+            "integers (settings and counts) unless named in --metrics."
         ),
     )
     parser.add_argument(
@@ -30,13 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--metrics",
         help="comma-separated metrics, e.g. loss,bleu or valid/loss "
-        "(default: every metric the run logs except lr)",
+        "(default: every float-valued metric the run logs except lr)",
     )
     parser.add_argument(
         "--out",
         metavar="FILE",
         help="write one figure with all runs overlaid to FILE (.png/.svg/.pdf) "
-        "instead of <run>/plots/",
+        f"instead of <run>/plots/{CURVES_NAME}.png and {LR_NAME}.png",
     )
     parser.add_argument(
         "--summary",
@@ -50,7 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--smooth", type=float, metavar="W", help="EMA weight in [0, 1) for train curves, e.g. 0.9"
     )
     parser.add_argument(
-        "--format", choices=FORMATS, default="png", help="image format in plots/ (default: png)"
+        "--format",
+        choices=FORMATS,
+        default="png",
+        help="image format of the files in <run>/plots/ (default: png)",
     )
     return parser
 
@@ -108,8 +126,9 @@ def _plot(args: argparse.Namespace) -> list[Path]:
             folder = Path(source) if Path(source).is_dir() else Path(source).parent
             plots = folder / "plots"
             has_lr = series(run, "train", "lr")[0].size > 0
-            lr_file = plots / f"lr.{args.format}" if has_lr else None
-            plan.append(([run], metrics_for([run]), plots / f"curves.{args.format}", lr_file))
+            lr_file = plots / f"{LR_NAME}.{args.format}" if has_lr else None
+            curves_file = plots / f"{CURVES_NAME}.{args.format}"
+            plan.append(([run], metrics_for([run]), curves_file, lr_file))
     summary_metrics = metrics_for(runs) if args.summary else []
 
     written: list[Path] = []

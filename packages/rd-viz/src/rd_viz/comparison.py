@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rd_viz._figure import grid_shape, new_figure, plot_style, save_figure
+from rd_viz._figure import grid_shape, new_figure, plain_tick_labels, plot_style, save_figure
 from rd_viz.metrics_file import is_number
 from rd_viz.runs import Run, Runs, load_runs, parse_metric, require_metrics
 
@@ -138,6 +138,7 @@ def _draw_bars(
     split_note = f" ({splits.pop()})" if len(splits) == 1 else ""
     ax.set_title(f"{parse_metric(spec)[1]}{split_note}")
     ax.set_xlabel("final value")
+    plain_tick_labels(ax, "x")
 
 
 def _format_value(value: float) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rd_viz._figure import grid_shape, new_figure, plot_style, save_figure
+from rd_viz._figure import grid_shape, new_figure, plain_tick_labels, plot_style, save_figure
 from rd_viz.runs import (
     X_AXES,
     Run,
@@ -157,10 +157,12 @@ def _decorate(ax: Axes, spec: str, x: str, time_unit: str, log_y: bool | None) -
     ax.set_title(spec)
     ax.set_ylabel(parse_metric(spec)[1])
     ax.set_xlabel({"step": "step", "time": f"time ({time_unit})", "tokens": "tokens"}[x])
-    if x == "tokens":
-        ax.xaxis.set_major_formatter(EngFormatter(sep=""))
     if log_y if log_y is not None else _spans_decades(ax):
         ax.set_yscale("log")
+    # No "+9.996e1" offset: BLEU near 100 reads 99.9600, 99.9605, ... (log axes keep theirs).
+    plain_tick_labels(ax)
+    if x == "tokens":
+        ax.xaxis.set_major_formatter(EngFormatter(sep=""))
     ax.legend(loc="best")
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
-from rd_viz._figure import new_figure, plot_style, save_figure
+from rd_viz._figure import new_figure, plain_tick_labels, plot_style, save_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -66,8 +66,9 @@ def plot_lr_schedule(
         if log_y:
             ax.set_yscale("log")
         else:
-            ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
+            ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3), useOffset=False)
             ax.set_ylim(bottom=0)
+        plain_tick_labels(ax, "x")
         # Headroom above the peak for its annotation and the legend.
         finite = [ys[np.isfinite(ys)] for ys in curves.values()]
         top = max((float(f.max()) for f in finite if f.size), default=0.0)

@@ -17,6 +17,19 @@ from typing import Any
 METRICS_FILENAME = "metrics.jsonl"
 """Name of the metrics file inside a run directory (see ARCHITECTURE.md)."""
 
+BOOKKEEPING_KEYS = (
+    "step",
+    "split",
+    "time",
+    "epoch",
+    "tokens",
+    "averaged_checkpoints",
+    "beam_size",
+)
+"""Record keys that are never picked as metrics by default: coordinates (`step`, `split`,
+`time`, `epoch`, cumulative `tokens`) and the settings an evaluation logs next to its scores
+(`averaged_checkpoints`, `beam_size`). Asked for by name, they can still be plotted."""
+
 
 class MetricsError(ValueError):
     """A metrics file or a metric request that cannot be used; the message names file and line."""

@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from rd_viz.metrics_file import (
+    BOOKKEEPING_KEYS,
     METRICS_FILENAME,
     MetricsError,
     check_records,
@@ -24,9 +25,6 @@ from rd_viz.metrics_file import (
     metrics_path,
     read_metrics,
 )
-
-BOOKKEEPING_KEYS = ("step", "split", "time", "epoch", "tokens")
-"""Record keys that are coordinates, not metrics to plot."""
 
 X_AXES = ("step", "time", "tokens")
 """What `plot_training_curves` can put on the x axis."""
@@ -120,13 +118,19 @@ def _unique_names(runs: list[Run]) -> list[Run]:
 
 
 def metric_names(records: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Numeric metric keys of the records, in order of first appearance (coordinates excluded)."""
-    names: dict[str, None] = {}
+    """The keys that are metrics, in order of first appearance: what is plotted by default.
+
+    A key is a metric when it is not in `BOOKKEEPING_KEYS` and at least one record gives it a
+    float value (`1.5`, `2.0`, NaN). Keys that are only ever integers are counts and settings
+    (`num_layers`, `seed`, ...), not curves; metrics such as loss, BLEU or learning rate are
+    floats. Either kind can still be plotted by asking for it by name.
+    """
+    names: dict[str, bool] = {}
     for record in records:
         for key, value in record.items():
             if key not in BOOKKEEPING_KEYS and is_number(value):
-                names.setdefault(key, None)
-    return list(names)
+                names[key] = names.get(key, False) or isinstance(value, float)
+    return [name for name, has_float in names.items() if has_float]
 
 
 def splits_of(records: Sequence[Mapping[str, Any]]) -> list[str]:
