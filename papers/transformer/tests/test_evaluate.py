@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 from paper_transformer_testing import read_jsonl, run_cli
 
 
@@ -27,6 +28,44 @@ def test_evaluate_averages_checkpoints_and_logs_test_metrics(run_copy: Path) -> 
     assert last["split"] == "test" and last["averaged_checkpoints"] == 3
     assert last["beam_size"] == 1 and last["step"] == 40
     assert f"sacreBLEU {last['bleu']:.2f}" in result.stdout
+
+
+def test_evaluate_says_when_the_run_kept_fewer_checkpoints_than_asked(run_copy: Path) -> None:
+    result = run_cli("evaluate", str(run_copy), "--average-last", "9", "--beam", "1",
+                     assets=run_copy.parents[2])  # fmt: skip
+    assert (
+        "evaluate: note: the run has 4 checkpoints (training.keep_last: 5): "
+        "averaging those, not 9\n"
+    ) in result.stderr
+    assert read_jsonl(run_copy / "metrics.jsonl")[-1]["averaged_checkpoints"] == 4
+
+
+@pytest.mark.parametrize(
+    ("device", "message"),
+    [
+        ("tpu", "--device: unknown device 'tpu' (auto, cpu, cuda, cuda:N or mps)"),
+        pytest.param(
+            "cuda",
+            "--device: device 'cuda' requested but CUDA is not available",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA"),
+        ),
+    ],
+)
+def test_evaluate_refuses_a_device_that_is_not_there(
+    finished_run: tuple[Path, str], device: str, message: str
+) -> None:
+    run_dir, _ = finished_run
+    result = run_cli("evaluate", str(run_dir), "--device", device, assets=run_dir.parents[2],
+                     check=False)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == f"evaluate: error: {message}\n"
+
+
+def test_evaluate_names_a_run_of_another_paper(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("task: vit\n")
+    result = run_cli("evaluate", str(tmp_path), assets=tmp_path / "assets", check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"evaluate: error: {tmp_path} is not a paper-transformer run")
 
 
 def test_evaluate_one_checkpoint_on_the_validation_split(run_copy: Path) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
+import torch
 from paper_transformer.config import DEFAULT_CONFIG, Config
-from paper_transformer.pipeline import load_run_config
+from paper_transformer.pipeline import choose_run_dir, load_run_config
 from paper_transformer.train import main, parse_args
-from paper_transformer_testing import read_jsonl, run_cli
+from paper_transformer_testing import TINY, read_jsonl, run_cli
 
 from rd_training import config_to_dict, load_config
 
@@ -53,7 +56,8 @@ def test_overrides_and_set_reach_the_resolved_config(assets: Path) -> None:
     args = parse_args(["model.d_model=48", "--set", "optim.lr_scale=0.5", "training.max_steps=7"])
     cfg = load_run_config(args)
     assert (cfg.model.d_model, cfg.optim.lr_scale, cfg.training.max_steps) == (48, 0.5, 7)
-    assert args.config == DEFAULT_CONFIG
+    default = load_config(DEFAULT_CONFIG, Config)
+    assert cfg.data == default.data and cfg.eval == default.eval  # the rest: the embedded task
 
 
 @pytest.mark.parametrize(
@@ -63,6 +67,22 @@ def test_overrides_and_set_reach_the_resolved_config(assets: Path) -> None:
         (["training.max_steps=many"], "training.max_steps: expected int, got 'many'"),
         (["--config", "nowhere.yaml"], "config file not found: nowhere.yaml"),
         (["model.d_model=30", "model.n_heads=4"], "model.d_model (30) must be divisible"),
+        (["--config", "."], "--config . is a directory, not a YAML file"),
+        (["training.max_steps=0"], "training.max_steps must be a positive integer, got 0"),
+        (["training.grad_accum_steps=0"], "training.grad_accum_steps must be a positive integer"),
+        (["model.dropout=2"], "model.dropout must be in [0, 1), got 2.0"),
+        (["data.max_length=0"], "data.max_length must be a positive integer, got 0"),
+        (["optim.lr_scale=-1"], "optim.lr_scale must be > 0, got -1.0"),
+        (["eval.beam_size=0"], "eval.beam_size must be a positive integer, got 0"),
+        (["eval.average_last=5"], "eval.average_last (5) averages more checkpoints than"),
+        (["training.device=tpu"], "training.device: unknown device 'tpu'"),
+        pytest.param(
+            ["training.device=cuda"],
+            "training.device: device 'cuda' requested but CUDA is not available",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA"),
+        ),
+        (["--run-name", "../escape"], "--run-name '../escape' must be a plain folder name"),
+        (["--run-name", ".."], "--run-name '..' must be a plain folder name"),
     ],
 )
 def test_user_errors_are_one_line_with_exit_code_2_and_leave_no_run(
@@ -73,6 +93,56 @@ def test_user_errors_are_one_line_with_exit_code_2_and_leave_no_run(
     assert err.startswith("train: error: ") and message in err
     assert err.count("\n") == 1
     assert not (assets / "outputs").exists()
+
+
+def test_an_unwritable_run_directory_is_one_line(
+    assets: Path, capsys: pytest.CaptureFixture
+) -> None:
+    small = ["data.train_size=100", "data.valid_size=10", "data.test_size=10"]
+    assert main([*small, "--out-dir", "/proc/rd-no-such-dir/run"]) == 2
+    last_line = capsys.readouterr().err.splitlines()[-1]  # after the data generation's progress
+    assert last_line.startswith("train: error: cannot create the run directory /proc/rd-no-such")
+
+
+def test_a_finished_run_is_never_trained_over(finished_run: tuple[Path, str]) -> None:
+    run_dir, _ = finished_run
+    before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    result = run_cli("train", "--run-name", run_dir.name, "training.max_steps=5",
+                     assets=run_dir.parents[2], check=False)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"train: error: {run_dir} already holds a run: continue it with --resume auto, "
+        "or choose another --run-name\n"
+    )
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
+
+
+def test_resume_auto_continues_with_the_runs_own_config(tiny_config: Path, tmp_path: Path) -> None:
+    assets = tmp_path / "assets"
+    run_cli("train", "--config", str(tiny_config), "--run-name", "r", "training.max_steps=20",
+            assets=assets)  # fmt: skip
+    # No --config: the run's config.yaml (the tiny model), not the embedded default, plus the
+    # override that extends the run.
+    result = run_cli("train", "--resume", "auto", "--run-name", "r", "training.max_steps=30",
+                     assets=assets)  # fmt: skip
+    assert "Continued from step 20 to 30 (10 steps) in" in result.stdout
+    run_dir = assets / "outputs" / "transformer" / "r"
+    saved = load_config(run_dir / "config.yaml", Config)
+    assert (saved.model.d_model, saved.training.max_steps) == (TINY["model"]["d_model"], 30)
+    steps = [r["step"] for r in read_jsonl(run_dir / "metrics.jsonl") if r["split"] == "train"]
+    assert steps == list(range(1, 31))
+
+
+def test_resume_auto_without_a_run_name_picks_the_newest_training(
+    assets: Path, capsys: pytest.CaptureFixture
+) -> None:
+    runs = assets / "outputs" / "transformer"
+    for age, name in ((200, "older"), (100, "newer")):
+        (runs / name).mkdir(parents=True)
+        (runs / name / "manifest.json").write_text("{}")
+        os.utime(runs / name / "manifest.json", (time.time() - age, time.time() - age))
+    (runs / "older" / "hypotheses.test.txt").write_text("evaluate wrote this just now\n")
+    assert choose_run_dir(parse_args(["--resume", "auto"])) == runs / "newer"
 
 
 def test_missing_hub_dataset_says_how_to_download_it(tmp_path: Path) -> None:

@@ -147,3 +147,53 @@ class Config:
     """Loop length, logging and checkpoints."""
     eval: EvalConfig = field(default_factory=EvalConfig)
     """Beam search and BLEU on the test split."""
+
+
+def validate(cfg: Config) -> None:
+    """Reject values that cannot work before anything is written or trained (a UserError names
+    the key). The model and Trainer configs check their own fields again when they are built."""
+
+    def need(ok: bool, key: str, requirement: str, value: object) -> None:
+        if not ok:
+            raise UserError(f"{key} must be {requirement}, got {value!r}")
+
+    def positive(section: object, prefix: str, *names: str, allow_none: bool = False) -> None:
+        for name in names:
+            value = getattr(section, name)
+            if value is None and allow_none:
+                continue
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            need(ok, f"{prefix}.{name}", "a positive integer", value)
+
+    d, m, o, t, e = cfg.data, cfg.model, cfg.optim, cfg.training, cfg.eval
+    positive(d, "data", "train_size", "valid_size", "test_size", "max_tokens", "max_length")
+    positive(d, "data", "max_train_examples", allow_none=True)
+    need(d.vocab_size > 4, "data.vocab_size", "more than the 4 special tokens", d.vocab_size)
+    positive(m, "model", "d_model", "n_heads", "num_encoder_layers", "num_decoder_layers", "d_ff")
+    if m.d_model % m.n_heads:
+        raise UserError(f"model.d_model ({m.d_model}) must be divisible by model.n_heads")
+    for name in ("dropout", "attention_dropout"):
+        value = getattr(m, name)
+        need(0.0 <= value < 1.0, f"model.{name}", "in [0, 1)", value)
+    need(o.lr_scale > 0, "optim.lr_scale", "> 0", o.lr_scale)
+    positive(o, "optim", "warmup_steps")
+    for name in ("beta1", "beta2", "label_smoothing"):
+        value = getattr(o, name)
+        need(0.0 <= value < 1.0, f"optim.{name}", "in [0, 1)", value)
+    need(o.eps > 0, "optim.eps", "> 0", o.eps)
+    need(o.weight_decay >= 0, "optim.weight_decay", ">= 0", o.weight_decay)
+    positive(t, "training", "max_steps", "grad_accum_steps", "log_every", "keep_last")
+    positive(t, "training", "eval_every", "save_every")
+    need(t.clip_grad_norm is None or t.clip_grad_norm > 0, "training.clip_grad_norm",
+         "> 0 or null", t.clip_grad_norm)  # fmt: skip
+    need(t.precision in ("fp32", "bf16", "fp16"), "training.precision", "fp32, bf16 or fp16",
+         t.precision)  # fmt: skip
+    positive(e, "eval", "beam_size", "average_last", "batch_sentences")
+    need(e.length_penalty >= 0, "eval.length_penalty", ">= 0", e.length_penalty)
+    need(e.max_len_b >= 0, "eval.max_len_b", ">= 0", e.max_len_b)
+    need(e.attention_examples >= 0, "eval.attention_examples", ">= 0", e.attention_examples)
+    if e.average_last > t.keep_last:
+        raise UserError(
+            f"eval.average_last ({e.average_last}) averages more checkpoints than "
+            f"training.keep_last ({t.keep_last}) keeps"
+        )

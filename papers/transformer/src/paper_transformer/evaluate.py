@@ -47,17 +47,21 @@ def locate(path: Path) -> tuple[Path, Path | None]:
 def run(args: argparse.Namespace) -> tuple[Path, str, dict[str, float]]:
     # Imported here, not at the top, so that `evaluate --help` answers at once.
     from paper_transformer.data import load_splits
-    from paper_transformer.pipeline import build_model
+    from paper_transformer.pipeline import build_model, resolve_device
     from paper_transformer.translate import decode_and_report
     from rd_data import BPETokenizer, tokenize_dataset
-    from rd_training import average_checkpoints, list_checkpoints, load_config, select_device
+    from rd_training import ConfigError, average_checkpoints, list_checkpoints, load_config
 
     if args.average_last is not None and args.average_last < 1:
         raise UserError("--average-last must be at least 1")
     if args.beam is not None and args.beam < 1:
         raise UserError("--beam must be at least 1")
+    device = resolve_device(args.device, "--device")
     run_dir, checkpoint = locate(args.path)
-    cfg = load_config(run_dir / "config.yaml", Config)
+    try:
+        cfg = load_config(run_dir / "config.yaml", Config)
+    except ConfigError as err:
+        raise UserError(f"{run_dir} is not a paper-transformer run ({err})") from None
     overrides = {
         "average_last": args.average_last,
         "beam_size": args.beam,
@@ -71,6 +75,12 @@ def run(args: argparse.Namespace) -> tuple[Path, str, dict[str, float]]:
     )
     if not checkpoints:
         raise UserError(f"{run_dir} has no checkpoints")
+    if checkpoint is None and len(checkpoints) < cfg.eval.average_last:
+        print(
+            f"evaluate: note: the run has {len(checkpoints)} checkpoints (training.keep_last: "
+            f"{cfg.training.keep_last}): averaging those, not {cfg.eval.average_last}",
+            file=sys.stderr,
+        )
     split_name = args.split or cfg.data.test_split
 
     splits = load_splits(cfg.data)
@@ -79,7 +89,6 @@ def run(args: argparse.Namespace) -> tuple[Path, str, dict[str, float]]:
     tokenizer = BPETokenizer.load(run_dir / "tokenizer.json")
     model = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
     model.load_state_dict(average_checkpoints(checkpoints))
-    device = select_device(args.device)
     model.to(device)
     columns = {"src": f"translation.{cfg.data.source_lang}"}
     tokenized = tokenize_dataset(splits[split_name], tokenizer, columns)

@@ -6,6 +6,7 @@ Kept apart from `train.py` so that `train --help` answers without importing torc
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import time
@@ -14,7 +15,7 @@ from typing import Any
 
 import torch
 
-from paper_transformer.config import Config, UserError
+from paper_transformer.config import DEFAULT_CONFIG, Config, UserError, validate
 from paper_transformer.data import (
     eval_batches,
     load_splits,
@@ -38,6 +39,7 @@ from rd_training import (
     move_to_device,
     save_config,
     seed_everything,
+    select_device,
     setup_logger,
 )
 from rd_viz import plot_lr_schedule, plot_training_curves, read_metrics
@@ -46,56 +48,100 @@ PAPER = "transformer"
 log = logging.getLogger("paper_transformer")
 
 
-def load_run_config(args: argparse.Namespace) -> Config:
-    """The resolved config: the YAML file, then the command line's overrides."""
-    if not args.config.is_file():
-        raise UserError(f"config file not found: {args.config}")
-    cfg = load_config(args.config, Config, [*args.overrides, *args.set])
-    if cfg.model.d_model % cfg.model.n_heads:
-        raise UserError(f"model.d_model ({cfg.model.d_model}) must be divisible by model.n_heads")
-    if cfg.training.precision not in ("fp32", "bf16", "fp16"):
-        raise UserError(
-            f"training.precision must be fp32, bf16 or fp16, got {cfg.training.precision!r}"
-        )
+def load_run_config(args: argparse.Namespace, run_dir: Path | None = None) -> Config:
+    """The resolved config: the YAML file, then the command line's overrides, checked.
+
+    The YAML file is `--config`; without one, the `config.yaml` of the run being continued
+    (`run_dir`), else the embedded default.
+    """
+    path = args.config
+    if path is None:
+        saved = run_dir / "config.yaml" if run_dir is not None else None
+        path = saved if saved is not None and saved.is_file() else DEFAULT_CONFIG
+    if path.is_dir():
+        raise UserError(f"--config {path} is a directory, not a YAML file")
+    if not path.is_file():
+        raise UserError(f"config file not found: {path}")
+    cfg = load_config(path, Config, [*args.overrides, *args.set])
+    validate(cfg)
     return cfg
+
+
+def resolve_device(name: str, key: str) -> torch.device:
+    """`select_device(name)`, with a UserError naming `key` when the device is not there."""
+    try:
+        return select_device(name)
+    except ValueError as err:  # e.g. cuda asked for on a machine without it
+        raise UserError(f"{key}: {err}") from None
+    except RuntimeError:  # not a device name torch knows
+        raise UserError(
+            f"{key}: unknown device {name!r} (auto, cpu, cuda, cuda:N or mps)"
+        ) from None
 
 
 def choose_run_dir(args: argparse.Namespace) -> Path:
     """The run directory: --out-dir, --run-name, the newest run (resume auto) or a new name."""
     if args.out_dir:
         return args.out_dir
-    runs = get_outputs_dir() / PAPER
-    if args.run_name:
-        return runs / args.run_name
+    runs = get_outputs_dir(create=False) / PAPER  # created once everything is checked
+    if args.run_name is not None:
+        name = args.run_name
+        if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
+            raise UserError(
+                f"--run-name {name!r} must be a plain folder name (no '/' or '..'); "
+                "use --out-dir for a path"
+            )
+        return runs / name
     if args.resume == "auto":
-        existing = sorted(
-            (p for p in runs.glob("*") if (p / "manifest.json").is_file()),
-            key=lambda p: p.stat().st_mtime,
-        )
+        # The newest training, by its manifest (evaluate and rd-plot leave that alone).
+        existing = [p for p in runs.glob("*") if (p / "manifest.json").is_file()]
         if existing:
-            return existing[-1]
+            return max(existing, key=lambda p: (p / "manifest.json").stat().st_mtime)
     return runs / time.strftime("%Y%m%d-%H%M%S")
+
+
+def model_config(cfg: Config, vocab_size: int, pad_id: int = 0) -> TransformerConfig:
+    """The Transformer's config for this run, with one vocabulary shared by source and target."""
+    m = cfg.model
+    return TransformerConfig(
+        src_vocab_size=vocab_size,
+        d_model=m.d_model,
+        n_heads=m.n_heads,
+        num_encoder_layers=m.num_encoder_layers,
+        num_decoder_layers=m.num_decoder_layers,
+        d_ff=m.d_ff,
+        dropout=m.dropout,
+        attention_dropout=m.attention_dropout,
+        norm_first=m.norm_first,
+        share_embeddings=m.share_embeddings,
+        max_len=max(1024, cfg.data.max_length + cfg.eval.max_len_b + 1),
+        pad_id=pad_id,
+    )
+
+
+def trainer_config(cfg: Config, resume: str | None) -> TrainerConfig:
+    """The Trainer's settings for this run (`resume`: None, "auto" or a checkpoint path)."""
+    t = cfg.training
+    return TrainerConfig(
+        max_steps=t.max_steps,
+        grad_accum_steps=t.grad_accum_steps,
+        clip_grad_norm=t.clip_grad_norm,
+        precision=t.precision,  # type: ignore[arg-type]
+        compile=t.compile,
+        log_every=t.log_every,
+        eval_every=t.eval_every,
+        save_every=t.save_every,
+        keep_last=t.keep_last,
+        best_metric="loss",
+        seed=t.seed,
+        device=t.device,
+        resume=resume,
+    )
 
 
 def build_model(cfg: Config, vocab_size: int, pad_id: int = 0) -> Transformer:
     """The Transformer for this config, with one vocabulary shared by source and target."""
-    m = cfg.model
-    return Transformer(
-        TransformerConfig(
-            src_vocab_size=vocab_size,
-            d_model=m.d_model,
-            n_heads=m.n_heads,
-            num_encoder_layers=m.num_encoder_layers,
-            num_decoder_layers=m.num_decoder_layers,
-            d_ff=m.d_ff,
-            dropout=m.dropout,
-            attention_dropout=m.attention_dropout,
-            norm_first=m.norm_first,
-            share_embeddings=m.share_embeddings,
-            max_len=max(1024, cfg.data.max_length + cfg.eval.max_len_b + 1),
-            pad_id=pad_id,
-        )
-    )
+    return Transformer(model_config(cfg, vocab_size, pad_id))
 
 
 def make_loss_fn(tokenizer: BPETokenizer, epsilon: float, fused: bool = False) -> Any:
@@ -140,16 +186,34 @@ def make_eval_fn(
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
-    cfg = load_run_config(args)
-    splits = load_splits(cfg.data)  # fails before anything is written when data is missing
     run_dir = choose_run_dir(args)
-    resuming = args.resume is not None and (run_dir / "tokenizer.json").is_file()
     if args.resume not in (None, "auto") and not Path(args.resume).exists():
         raise UserError(f"--resume: checkpoint {args.resume} does not exist")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    resuming = args.resume is not None and (run_dir / "tokenizer.json").is_file()
+    if args.resume is None and (run_dir / "manifest.json").is_file():
+        raise UserError(
+            f"{run_dir} already holds a run: continue it with --resume auto, "
+            "or choose another --run-name"
+        )
+    # Everything that can be checked is checked before anything is written or trained.
+    cfg = load_run_config(args, run_dir if resuming else None)
+    try:
+        model_config(cfg, cfg.data.vocab_size)
+        resume = "auto" if args.resume == "auto" else args.resume
+        settings = trainer_config(cfg, resume)
+    except ValueError as err:
+        raise UserError(str(err)) from None
+    resolve_device(cfg.training.device, "training.device")
+    splits = load_splits(cfg.data)  # fails before anything is written when data is missing
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"cannot create the run directory {run_dir}: {err.strerror}") from None
     setup_logger("paper_transformer", log_file=run_dir / "train.log")
     setup_logger("rd_training", log_file=run_dir / "train.log")
     log.info("run directory: %s", run_dir)
+    if args.resume == "auto" and not resuming:
+        log.warning("nothing to resume in %s: starting a new run", run_dir)
     save_config(cfg, run_dir / "config.yaml")
 
     # Shared BPE vocabulary: learned once per run, reloaded when resuming.
@@ -171,7 +235,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     seed_everything(cfg.training.seed)  # the initial weights depend on the seed only
     model = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
     log.info("model: %s parameters", f"{sum(p.numel() for p in model.parameters()):,}")
-    o, t = cfg.optim, cfg.training
+    o = cfg.optim
     optimizer = build_optimizer(
         model, "adam", lr=1.0, betas=(o.beta1, o.beta2), eps=o.eps, weight_decay=o.weight_decay
     )
@@ -180,21 +244,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     trainer = Trainer(
         model,
-        TrainerConfig(
-            max_steps=t.max_steps,
-            grad_accum_steps=t.grad_accum_steps,
-            clip_grad_norm=t.clip_grad_norm,
-            precision=t.precision,  # type: ignore[arg-type]
-            compile=t.compile,
-            log_every=t.log_every,
-            eval_every=t.eval_every,
-            save_every=t.save_every,
-            keep_last=t.keep_last,
-            best_metric="loss",
-            seed=t.seed,
-            device=t.device,
-            resume="auto" if args.resume == "auto" else args.resume,
-        ),
+        settings,
         train_data=data.train_loader,
         loss_fn=make_loss_fn(tokenizer, o.label_smoothing, cfg.training.fused_loss),
         optimizer=optimizer,
@@ -208,6 +258,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     summary = trainer.fit()
     train_seconds = summary["elapsed_s"]
+    resumed_step = 0
+    if resuming:  # the step this session started from, as the Trainer recorded it
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        resumed_step = int(manifest.get("resumed_step") or 0)
 
     # The paper averages the last checkpoints' weights before decoding.
     checkpoints = list_checkpoints(run_dir)[-cfg.eval.average_last :]
@@ -240,6 +294,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "run_dir": run_dir,
         "metrics": metrics,
         "steps": summary["step"],
+        "resumed_step": resumed_step,
         "train_seconds": train_seconds,
         "total_seconds": time.perf_counter() - started,
         "test_size": len(references),

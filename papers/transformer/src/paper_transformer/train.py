@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from paper_transformer.config import DEFAULT_CONFIG, UserError
+from paper_transformer.config import UserError
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -31,8 +31,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--config",
         type=Path,
-        default=DEFAULT_CONFIG,
-        help="YAML config (default: the embedded task)",
+        default=None,
+        help="YAML config (default: the embedded task; with --resume, the run's own config.yaml)",
     )
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override")
     parser.add_argument("--run-name", help="run directory name (default: date-time)")
@@ -60,10 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, ConfigError, RdDataError) as err:
         print(f"train: error: {err}", file=sys.stderr)
         return 2
-    m = result["metrics"]
+    m, steps, first = result["metrics"], result["steps"], result["resumed_step"]
+    trained = (
+        f"Continued from step {first} to {steps} ({steps - first} steps)"
+        if first
+        else f"Trained {steps} steps"
+    )
     print(
-        f"\nTrained {result['steps']} steps in {result['train_seconds']:.0f}s "
-        f"({result['total_seconds']:.0f}s in all).\n"
+        f"\n{trained} in {result['train_seconds']:.0f}s ({result['total_seconds']:.0f}s in all).\n"
         f"run directory: {result['run_dir']}\n"
         f"test ({result['test_size']} sentences): sacreBLEU {m['bleu']:.2f}  chrF {m['chrf']:.2f}  "
         f"exact match {m['exact_match']:.1f}%"
