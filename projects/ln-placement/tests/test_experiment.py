@@ -8,8 +8,10 @@ from pathlib import Path
 
 import project_ln_placement
 import pytest
+import torch
 from project_ln_placement.cli import main
 from project_ln_placement.config import DEFAULT_CONFIG, ExperimentConfig
+from project_ln_placement.experiment import check_config, run_experiment
 
 from rd_training import load_config
 
@@ -61,17 +63,87 @@ def test_variants_differ_only_in_layer_norm_placement_and_warmup(tmp_path: Path)
     assert first_loss("post-ln") == first_loss("post-ln-warmup")
 
 
-@pytest.mark.parametrize(
-    ("override", "message"),
-    [("variants=[mid-ln]", "unknown ['mid-ln']"), ("optim.learning_rate=1", "learning_rate")],
-)
+BAD_INPUTS = [
+    ("variants=[mid-ln]", "unknown ['mid-ln']"),
+    ("optim.learning_rate=1", "learning_rate"),
+    ("optim.lr=-1", "lr must be > 0"),
+    ("optim.lr=.inf", "optim.lr must be finite"),
+    ("optim.beta2=1", "beta parameter"),
+    ("optim.warmup_steps=-1", "warmup_steps must be >= 0"),
+    ("optim.warmup_steps=7", "optim.warmup_steps (7) must be <= max_steps (6)"),
+    ("optim.clip_grad_norm=0", "clip_grad_norm"),
+    ("model.dropout=2", "dropout must be in [0, 1)"),
+    ("model.n_heads=3", "divisible by n_heads"),
+    ("model.num_layers=0", "model.num_layers"),
+    ("max_steps=0", "max_steps must be a positive integer"),
+    ("eval_every=0", "eval_every must be a positive integer"),
+    ("task.batch_size=0", "task.batch_size"),
+    ("task.min_len=13", "min_len (13) must be <= max_len (12)"),
+    ("task.num_symbols=0", "num_symbols"),
+    ("threads=0", "threads"),
+    ("target_accuracy=2", "target_accuracy"),
+    ("seeds=[]", "seeds must be a non-empty list"),
+    ("seeds=[1,1]", "seeds must be free of repeats"),
+    ("seeds=[-1]", "seeds must be integers in [0, 2**32)"),
+    ("variants=[]", "variants must be a non-empty list"),
+    ("device=tpu", "device must be one of auto, cpu, cuda, cuda:N or mps, got 'tpu'"),
+    ("device=meta", "device must be one of"),
+]
+
+
+def assert_one_line_error(err: str, message: str) -> None:
+    assert err.startswith("ln-placement: error: ") and err.count("\n") == 1, err
+    assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("override", "message"), BAD_INPUTS)
 def test_bad_config_is_one_line_and_exit_code_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], override: str, message: str
 ) -> None:
-    assert main(["--out-dir", str(tmp_path / "run"), override]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and message in err
+    """Checked before the run directory is created: nothing is trained or written."""
+    assert main(["--out-dir", str(tmp_path / "run"), *TINY, override]) == 2
+    assert_one_line_error(capsys.readouterr().err, message)
     assert not (tmp_path / "run").exists()
+
+
+def test_bad_config_creates_no_default_run_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path))
+    assert main(["--run-name", "bad", "optim.lr=-1"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "lr must be > 0")
+    assert not (tmp_path / "outputs" / "ln-placement" / "bad").exists()
+
+
+def test_cuda_without_cuda_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert main(["--out-dir", str(tmp_path / "run"), *TINY, "device=cuda"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "CUDA is not available")
+    assert not (tmp_path / "run").exists()
+
+
+def test_output_directory_must_be_new_or_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second run into a used directory would append to the first one's metrics."""
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "results.json").write_text("[]\n")
+    (tmp_path / "file").write_text("")
+    assert main(["--out-dir", str(tmp_path / "old"), *TINY]) == 2
+    assert_one_line_error(capsys.readouterr().err, "is not empty")
+    assert [p.name for p in (tmp_path / "old").iterdir()] == ["results.json"]
+    assert main(["--out-dir", str(tmp_path / "file"), *TINY]) == 2
+    assert_one_line_error(capsys.readouterr().err, "is a file")
+
+
+def test_run_experiment_checks_the_config_before_writing(tmp_path: Path) -> None:
+    cfg = load_config(DEFAULT_CONFIG, ExperimentConfig, [*TINY, "optim.lr=0"])
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        run_experiment(cfg, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+    check_config(ExperimentConfig())  # the default experiment passes
 
 
 def test_default_config_file_matches_the_dataclass_defaults() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from project_ln_placement.task import BOS, EOS, PAD, ReversalTask, shift_right
 
@@ -28,3 +29,16 @@ def test_batches_depend_only_on_the_seed() -> None:
 def test_shift_right_starts_with_bos() -> None:
     tgt = torch.tensor([[5, 4, EOS, PAD]])
     assert shift_right(tgt).tolist() == [[BOS, 5, 4, EOS]]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"num_symbols": 0}, "num_symbols must be a positive integer"),
+        ({"min_len": 0}, "min_len must be a positive integer"),
+        ({"min_len": 5, "max_len": 4}, r"min_len \(5\) must be <= max_len \(4\)"),
+    ],
+)
+def test_bad_task_sizes_raise(kwargs: dict[str, int], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ReversalTask(**kwargs)

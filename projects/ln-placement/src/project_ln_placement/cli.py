@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from project_ln_placement.config import DEFAULT_CONFIG, ExperimentConfig
-from project_ln_placement.experiment import VARIANTS, run_experiment
+from project_ln_placement.experiment import check_config, run_experiment
 from rd_data import get_outputs_dir
 from rd_training import ConfigError, load_config, save_config, setup_logger
 
@@ -53,22 +53,36 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def fail(message: object) -> int:
+    """Print the one-line `ln-placement: error: ...` a bad input gets; return exit code 2."""
+    print(f"ln-placement: error: {' '.join(str(message).split())}", file=sys.stderr)
+    return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # Every input is checked before the run directory exists: a mistake leaves nothing behind.
     try:
         if not args.config.is_file():
             raise ConfigError(f"config file not found: {args.config}")
         cfg = load_config(args.config, ExperimentConfig, args.overrides)
-        unknown = sorted(set(cfg.variants) - set(VARIANTS))
-        if unknown:
-            raise ConfigError(f"variants: unknown {unknown} (choose from {', '.join(VARIANTS)})")
-    except ConfigError as err:
-        print(f"ln-placement: error: {err}", file=sys.stderr)
-        return 2
+        check_config(cfg)
+    except ValueError as err:  # ConfigError, and the checks of the model, optimizer, Trainer
+        return fail(err)
     out_dir = args.out_dir or get_outputs_dir() / PROJECT / (
         args.run_name or time.strftime("%Y%m%d-%H%M%S")
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        return fail(f"output directory {out_dir} is a file")
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        # A second run into the same directory would append to the first one's metrics.jsonl.
+        return fail(
+            f"output directory {out_dir} is not empty (choose another --out-dir/--run-name)"
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return fail(f"cannot create output directory {out_dir}: {err.strerror or err}")
     setup_logger("project_ln_placement", log_file=out_dir / "experiment.log")
     save_config(cfg, out_dir / "config.yaml")
     rows = run_experiment(cfg, out_dir)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from rd_training import (
     label_smoothed_cross_entropy,
     move_to_device,
     seed_everything,
+    select_device,
 )
 from rd_viz import plot_run_comparison, plot_training_curves
 
@@ -59,6 +61,94 @@ def build_model(cfg: ExperimentConfig, task: ReversalTask, norm_first: bool) -> 
             pad_id=PAD,
         )
     )
+
+
+def make_optimizer(cfg: ExperimentConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
+    """Adam with the Transformer paper's epsilon (raises ValueError for a bad lr or beta2)."""
+    o = cfg.optim
+    return build_optimizer(model, "adam", lr=o.lr, betas=(0.9, o.beta2), eps=1e-9)
+
+
+def make_trainer_config(cfg: ExperimentConfig, seed: int) -> TrainerConfig:
+    """The rd-training settings of one run (TrainerConfig raises ValueError naming a bad field)."""
+    return TrainerConfig(
+        max_steps=cfg.max_steps,
+        clip_grad_norm=cfg.optim.clip_grad_norm,
+        log_every=cfg.eval_every,
+        eval_every=cfg.eval_every,
+        save_every=None,
+        keep_last=1,
+        seed=seed,
+        device=cfg.device,
+        progress_bar=False,
+        tensorboard=False,
+    )
+
+
+def check_config(cfg: ExperimentConfig) -> None:
+    """Reject every value that would fail (or silently mislead) a run, before anything is written.
+
+    Builds what each run builds (the task, a model, the optimizer, the warm-up schedule, the
+    TrainerConfig and the device) so that their own checks apply; checks by hand only what none
+    of them does. Takes well under a second for the default config.
+
+    Raises:
+        ValueError: one line naming the config key.
+    """
+
+    def need(ok: bool, key: str, requirement: str, value: object) -> None:
+        if not ok:
+            raise ValueError(f"{key} must be {requirement}, got {value!r}")
+
+    def positive(key: str, value: object) -> None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        need(ok, key, "a positive integer", value)
+
+    unknown = sorted(set(cfg.variants) - set(VARIANTS))
+    if unknown:
+        raise ValueError(f"variants: unknown {unknown} (choose from {', '.join(VARIANTS)})")
+    need(len(cfg.variants) > 0, "variants", "a non-empty list", cfg.variants)
+    need(len(set(cfg.variants)) == len(cfg.variants), "variants", "free of repeats", cfg.variants)
+    need(len(cfg.seeds) > 0, "seeds", "a non-empty list", cfg.seeds)
+    need(len(set(cfg.seeds)) == len(cfg.seeds), "seeds", "free of repeats", cfg.seeds)
+    for seed in cfg.seeds:  # torch generators take at most 64 bits; numpy's seed is 32-bit
+        need(0 <= seed < 2**32, "seeds", "integers in [0, 2**32)", cfg.seeds)
+    positive("threads", cfg.threads)
+    need(0.0 <= cfg.target_accuracy <= 1.0, "target_accuracy", "in [0, 1]", cfg.target_accuracy)
+    for name in ("batch_size", "train_batches", "valid_size", "test_size"):
+        positive(f"task.{name}", getattr(cfg.task, name))
+    # A Transformer without layers has no LayerNorm to place (TransformerConfig allows 0).
+    positive("model.num_layers", cfg.model.num_layers)
+    need(math.isfinite(cfg.optim.lr), "optim.lr", "finite", cfg.optim.lr)
+
+    def built(section: str, build: Any) -> Any:
+        try:
+            return build()
+        except ValueError as err:
+            raise ValueError(f"{section}: {err}") from err
+
+    make_trainer_config(cfg, cfg.seeds[0])  # max_steps, eval_every, clip_grad_norm
+    task = built("task", lambda: make_task(cfg))
+    model = built("model", lambda: build_model(cfg, task, norm_first=False))
+    optimizer = built("optim", lambda: make_optimizer(cfg, model))  # lr, beta2
+    built("optim", lambda: WarmupLinearLR(optimizer, cfg.optim.warmup_steps, cfg.max_steps))
+    if any(v.endswith("-warmup") for v in cfg.variants) and cfg.optim.warmup_steps > cfg.max_steps:
+        raise ValueError(
+            f"optim.warmup_steps ({cfg.optim.warmup_steps}) must be <= max_steps "
+            f"({cfg.max_steps}): the -warmup variants would never reach optim.lr"
+        )
+    # The Trainer resolves the device with select_device; do the same here, before any run.
+    allowed = "auto, cpu, cuda, cuda:N or mps"
+    try:
+        device = select_device(cfg.device)
+    except RuntimeError:  # torch.device() cannot parse the name (e.g. "tpu")
+        raise ValueError(f"device must be one of {allowed}, got {cfg.device!r}") from None
+    except ValueError as err:  # requested but not available
+        raise ValueError(f"device: {err}") from err
+    need(device.type in ("cpu", "cuda", "mps"), "device", f"one of {allowed}", cfg.device)
+    if device.type == "cuda" and device.index is not None:
+        count = torch.cuda.device_count()
+        need(device.index < count, "device", f"a CUDA device below cuda:{count}", cfg.device)
 
 
 def loss_fn(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, Any]:
@@ -117,24 +207,12 @@ def train_variant(cfg: ExperimentConfig, variant: str, seed: int, run_dir: Path)
 
     seed_everything(seed)  # same initial weights up to the extra final LayerNorm of pre-LN
     model = build_model(cfg, task, PLACEMENTS[placement])
-    o = cfg.optim
-    optimizer = build_optimizer(model, "adam", lr=o.lr, betas=(0.9, o.beta2), eps=1e-9)
+    optimizer = make_optimizer(cfg, model)
     # min_ratio=1: linear warm-up (if any), then a constant learning rate.
     scheduler = WarmupLinearLR(optimizer, warmup, cfg.max_steps, min_ratio=1.0)
     trainer = Trainer(
         model,
-        TrainerConfig(
-            max_steps=cfg.max_steps,
-            clip_grad_norm=o.clip_grad_norm,
-            log_every=cfg.eval_every,
-            eval_every=cfg.eval_every,
-            save_every=None,
-            keep_last=1,
-            seed=seed,
-            device=cfg.device,
-            progress_bar=False,
-            tensorboard=False,
-        ),
+        make_trainer_config(cfg, seed),
         train_data=train,
         loss_fn=loss_fn,
         optimizer=optimizer,
@@ -168,7 +246,12 @@ def train_variant(cfg: ExperimentConfig, variant: str, seed: int, run_dir: Path)
 
 
 def run_experiment(cfg: ExperimentConfig, out_dir: Path) -> list[dict[str, Any]]:
-    """Train every variant and seed under `out_dir`, write results.json and plots/; return rows."""
+    """Train every variant and seed under `out_dir`, write results.json and plots/; return rows.
+
+    Raises:
+        ValueError: an invalid config (see `check_config`), before anything is written.
+    """
+    check_config(cfg)
     torch.set_num_threads(cfg.threads)
     results = []
     runs: dict[str, Path] = {}

@@ -17,7 +17,11 @@ FIRST_SYMBOL = 3
 
 @dataclass
 class ReversalTask:
-    """Random sequences of `num_symbols` symbols, `min_len`..`max_len` long; target = reversed."""
+    """Random sequences of `num_symbols` symbols, `min_len`..`max_len` long; target = reversed.
+
+    Raises:
+        ValueError: a size below 1, or `min_len` above `max_len`.
+    """
 
     num_symbols: int = 10
     """Distinct symbols (ids 3 .. 3 + num_symbols - 1; 0-2 are pad, bos, eos)."""
@@ -25,6 +29,14 @@ class ReversalTask:
     """Shortest source sequence."""
     max_len: int = 12
     """Longest source sequence."""
+
+    def __post_init__(self) -> None:
+        for name in ("num_symbols", "min_len", "max_len"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.min_len > self.max_len:
+            raise ValueError(f"min_len ({self.min_len}) must be <= max_len ({self.max_len})")
 
     @property
     def vocab_size(self) -> int:
