@@ -54,8 +54,60 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+# Failures to open a connection to the Hub (httpx, urllib3/requests, the socket module).
+_CONNECTION_FAILURES = {
+    "ConnectError",  # httpx
+    "ConnectTimeout",  # httpx, requests
+    "ConnectTimeoutError",  # urllib3
+    "NewConnectionError",  # urllib3 (wrapped by requests' ConnectionError)
+    "NameResolutionError",  # urllib3
+    "ProxyError",  # httpx, requests: the proxy would not connect to the Hub
+    "ConnectionRefusedError",
+    "gaierror",
+}
+
+
+def _is_connection_failure(error: BaseException) -> bool:
+    if _names(error) & _CONNECTION_FAILURES:
+        return True
+    # datasets raises the builtin ConnectionError("Couldn't reach 'x' on the Hub (...)") and
+    # drops the cause (`raise ... from None`) once it found nothing in its cache either.
+    return type(error).__name__ == "ConnectionError" and str(error).startswith("Couldn't reach")
+
+
+def unreachable_error(
+    kind: str, name: str, reason: str | None = None, *, cache_checked: bool = True
+) -> OfflineError:
+    """The OfflineError for a Hub that cannot be reached.
+
+    Args:
+        kind: "dataset" or "model".
+        name: The repository id.
+        reason: Why it cannot be reached, if known.
+        cache_checked: False when the Hugging Face cache was not looked at: the message then
+            says that HF_HUB_OFFLINE=1 would use a copy there.
+    """
+    because = f" ({reason})" if reason else ""
+    if cache_checked:
+        return OfflineError(
+            f"cannot reach {hub_endpoint()}{because} to download {kind} '{name}' and it is not "
+            "available locally; check the network (or HF_ENDPOINT)"
+        )
+    return OfflineError(
+        f"cannot reach {hub_endpoint()}{because} to download {kind} '{name}' and it is not "
+        "saved in assets/; check the network (or HF_ENDPOINT), or set HF_HUB_OFFLINE=1 to use "
+        "a copy in the Hugging Face cache"
+    )
+
+
 def translate_hub_error(
-    exc: BaseException, *, kind: str, name: str, revision: str | None, filename: str | None = None
+    exc: BaseException,
+    *,
+    kind: str,
+    name: str,
+    revision: str | None,
+    filename: str | None = None,
+    unreachable: str | None = None,
 ) -> RdDataError | None:
     """Return the rd_data error for `exc`, or None when it is not a Hub/network problem.
 
@@ -65,6 +117,8 @@ def translate_hub_error(
         name: The repository id.
         revision: The requested revision, if any.
         filename: The requested file, if any.
+        unreachable: Why the Hub could not be reached, when a check before the call found it
+            unreachable and the call only looked in the local cache.
     """
     what = f"{kind} '{name}'"
     rev = revision or "main"
@@ -94,19 +148,19 @@ def translate_hub_error(
             return RepoNotFoundError(
                 f"{what} was not found on {hub_endpoint()} (if it is private, {_LOGIN})"
             )
-    for error in chain:
-        names = _names(error)
-        offline_hint = "OfflineModeIsEnabled" in names or "OfflineModeIsEnabled" in str(error)
-        if offline_hint or (hub_offline() and "LocalEntryNotFoundError" in names):
-            return OfflineError(
-                f"{what} is not available locally and offline mode is on (HF_HUB_OFFLINE); "
-                "unset HF_HUB_OFFLINE and download it once"
-            )
-        if "ConnectError" in names or "ConnectTimeout" in names:
-            return OfflineError(
-                f"cannot reach {hub_endpoint()} to download {what} and it is not available "
-                "locally; check the network (or HF_ENDPOINT)"
-            )
+    offline_hint = any(
+        "OfflineModeIsEnabled" in _names(error) or "OfflineModeIsEnabled" in str(error)
+        for error in chain
+    )
+    not_local = any("LocalEntryNotFoundError" in _names(error) for error in chain)
+    no_connection = any(_is_connection_failure(error) for error in chain)
+    if offline_hint or (hub_offline() and (not_local or no_connection)):
+        return OfflineError(
+            f"{what} is not available locally and offline mode is on (HF_HUB_OFFLINE); "
+            "unset HF_HUB_OFFLINE and download it once"
+        )
+    if no_connection or (unreachable is not None and not_local):
+        return unreachable_error(kind, name, unreachable)
     for error in chain:
         names = _names(error)
         if names & {

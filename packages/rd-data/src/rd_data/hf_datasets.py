@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rd_data._fs import MARKER, move_into_place, read_marker, staging_dir, write_json_atomic
-from rd_data._hub_errors import translate_hub_error
+from rd_data._hub_errors import translate_hub_error, unreachable_error
+from rd_data._hub_reach import hub_unreachable_reason
 from rd_data.errors import AssetNotFoundError, DatasetConfigError
 from rd_data.paths import (
     dataset_folder_name,
@@ -170,13 +171,16 @@ def download_dataset(
         InvalidNameError: A name is empty, absolute or contains `..` (checked before any I/O).
         RepoNotFoundError, GatedRepoError, RevisionNotFoundError: The Hub refused.
         DatasetConfigError: `config` is missing (the dataset has several) or unknown.
-        OfflineError: Offline mode (or no network) and no saved copy.
+        OfflineError: Offline mode (or the Hub cannot be reached) and no saved copy.
         DownloadError: The transfer failed part-way; nothing was written to assets/.
     """
     _validate(name, config, split)
     folder = dataset_dir(name, config)
     if not force and saved_dataset_path(name, config, split, revision) is not None:
         return load_local_dataset(name, config, split)
+    unreachable = hub_unreachable_reason()
+    if unreachable is not None:  # fail at once, not after ~23 s of retries by datasets
+        raise unreachable_error("dataset", name, unreachable, cache_checked=False)
 
     import datasets
 

@@ -20,6 +20,7 @@ from rd_data._fs import (
     write_json_atomic,
 )
 from rd_data._hub_errors import translate_hub_error
+from rd_data._hub_reach import hub_unreachable_reason
 from rd_data.paths import get_models_dir, validate_relative_path, validate_repo_id
 
 __all__ = ["download_model", "model_dir"]
@@ -58,7 +59,8 @@ def download_model(
         InvalidNameError: `repo_id`/`filename` is empty, absolute or contains `..` (before any I/O).
         RepoNotFoundError, GatedRepoError, RevisionNotFoundError, RemoteFileNotFoundError: The
             Hub refused.
-        OfflineError: Offline mode (or no network) and no local copy.
+        OfflineError: Offline mode (or the Hub cannot be reached) and no local copy, neither in
+            assets/ nor in the Hugging Face cache.
         DownloadError: The transfer failed part-way; nothing was written to assets/.
     """
     validate_repo_id(repo_id, "model id")
@@ -73,6 +75,11 @@ def download_model(
         if filename is not None and (target / filename).is_file():
             return target / filename
 
+    # An unreachable Hub would cost ~23 s of retries before huggingface_hub looks in its cache:
+    # look there at once (`local_files_only`), and fail with OfflineError if it is not there.
+    unreachable = hub_unreachable_reason()
+    local_only = unreachable is not None
+
     from huggingface_hub import hf_hub_download, snapshot_download
 
     info: dict[str, Any] = {
@@ -84,7 +91,9 @@ def download_model(
     label = repo_id.replace("/", "__")
     try:
         if filename is None:
-            snapshot = Path(snapshot_download(repo_id, revision=revision))
+            snapshot = Path(
+                snapshot_download(repo_id, revision=revision, local_files_only=local_only)
+            )
             with staging_dir(get_models_dir(), label) as staging:
                 files = sorted(p for p in snapshot.rglob("*") if p.is_file())
                 for path in files:
@@ -93,10 +102,17 @@ def download_model(
                 write_json_atomic(staging / MARKER, info)
                 move_into_place(staging, target)
             return target
-        cached = Path(hf_hub_download(repo_id, filename, revision=revision))
+        cached = Path(
+            hf_hub_download(repo_id, filename, revision=revision, local_files_only=local_only)
+        )
     except Exception as exc:
         error = translate_hub_error(
-            exc, kind="model", name=repo_id, revision=revision, filename=filename
+            exc,
+            kind="model",
+            name=repo_id,
+            revision=revision,
+            filename=filename,
+            unreachable=unreachable,
         )
         if error is None:
             raise
