@@ -118,3 +118,12 @@ def test_select_device() -> None:
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             select_device("cuda")
+    else:
+        with pytest.raises(ValueError, match="CUDA device"):
+            select_device(f"cuda:{torch.cuda.device_count()}")
+
+
+@pytest.mark.parametrize("name", ["tpu", "CPU", "", "meta", "xla"])
+def test_select_device_refuses_names_that_are_not_training_devices(name: str) -> None:
+    with pytest.raises(ValueError, match=f"unknown device {name!r}"):
+        select_device(name)

@@ -86,8 +86,8 @@ BAD_INPUTS = [
     ("seeds=[1,1]", "seeds must be free of repeats"),
     ("seeds=[-1]", "seeds must be integers in [0, 2**32)"),
     ("variants=[]", "variants must be a non-empty list"),
-    ("device=tpu", "device must be one of auto, cpu, cuda, cuda:N or mps, got 'tpu'"),
-    ("device=meta", "device must be one of"),
+    ("device=tpu", "device: unknown device 'tpu' (auto, cpu, cuda, cuda:N or mps)"),
+    ("device=meta", "device: unknown device 'meta'"),
 ]
 
 

@@ -35,7 +35,8 @@ def select_device(name: str = "auto") -> torch.device:
     Under torchrun the CUDA device is `cuda:$LOCAL_RANK`.
 
     Raises:
-        ValueError: if an explicitly requested device is not available.
+        ValueError: if the name is not auto, cpu, cuda, cuda:N or mps, or names a device this
+            machine does not have.
     """
     if name == "auto":
         if torch.cuda.is_available():
@@ -44,12 +45,22 @@ def select_device(name: str = "auto") -> torch.device:
             name = "mps"
         else:
             name = "cpu"
-    device = torch.device(name)
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError):  # a name torch cannot parse, e.g. "tpu"
+        device = None
+    if device is None or device.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"unknown device {name!r} (auto, cpu, cuda, cuda:N or mps)")
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError("device 'cuda' requested but CUDA is not available")
         if device.index is None:
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+        if device.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device {str(device)!r} requested but this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s)"
+            )
     if device.type == "mps" and not torch.backends.mps.is_available():
         raise ValueError("device 'mps' requested but MPS is not available")
     return device

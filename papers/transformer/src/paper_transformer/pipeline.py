@@ -71,12 +71,8 @@ def resolve_device(name: str, key: str) -> torch.device:
     """`select_device(name)`, with a UserError naming `key` when the device is not there."""
     try:
         return select_device(name)
-    except ValueError as err:  # e.g. cuda asked for on a machine without it
+    except ValueError as err:  # an unknown name, or cuda asked for on a machine without it
         raise UserError(f"{key}: {err}") from None
-    except RuntimeError:  # not a device name torch knows
-        raise UserError(
-            f"{key}: unknown device {name!r} (auto, cpu, cuda, cuda:N or mps)"
-        ) from None
 
 
 def choose_run_dir(args: argparse.Namespace) -> Path:

@@ -138,17 +138,10 @@ def check_config(cfg: ExperimentConfig) -> None:
             f"({cfg.max_steps}): the -warmup variants would never reach optim.lr"
         )
     # The Trainer resolves the device with select_device; do the same here, before any run.
-    allowed = "auto, cpu, cuda, cuda:N or mps"
     try:
-        device = select_device(cfg.device)
-    except RuntimeError:  # torch.device() cannot parse the name (e.g. "tpu")
-        raise ValueError(f"device must be one of {allowed}, got {cfg.device!r}") from None
-    except ValueError as err:  # requested but not available
-        raise ValueError(f"device: {err}") from err
-    need(device.type in ("cpu", "cuda", "mps"), "device", f"one of {allowed}", cfg.device)
-    if device.type == "cuda" and device.index is not None:
-        count = torch.cuda.device_count()
-        need(device.index < count, "device", f"a CUDA device below cuda:{count}", cfg.device)
+        select_device(cfg.device)
+    except ValueError as err:  # an unknown name, or a device this machine does not have
+        raise ValueError(f"device: {err}") from None
 
 
 def loss_fn(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, Any]:
