@@ -15,8 +15,15 @@ import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paper_transformer.config import Config, UserError
+
+if TYPE_CHECKING:
+    import torch
+
+    from rd_data import BPETokenizer
+    from rd_models import Transformer
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -44,19 +51,23 @@ def locate(path: Path) -> tuple[Path, Path | None]:
     raise UserError(f"{path} is neither a run directory nor a checkpoint of one")
 
 
-def run(args: argparse.Namespace) -> tuple[Path, str, dict[str, float]]:
-    # Imported here, not at the top, so that `evaluate --help` answers at once.
-    from paper_transformer.data import load_splits
-    from paper_transformer.pipeline import build_model, resolve_device
-    from paper_transformer.translate import decode_and_report
-    from rd_data import BPETokenizer, tokenize_dataset
-    from rd_training import ConfigError, average_checkpoints, list_checkpoints, load_config
-
+def check_decode_options(args: argparse.Namespace) -> None:
+    """Reject an --average-last or --beam below 1 and a negative --lenpen (shared with translate)."""
     if args.average_last is not None and args.average_last < 1:
         raise UserError("--average-last must be at least 1")
     if args.beam is not None and args.beam < 1:
         raise UserError("--beam must be at least 1")
-    device = resolve_device(args.device, "--device")
+    if args.lenpen is not None and args.lenpen < 0:
+        raise UserError("--lenpen must be at least 0")
+
+
+def open_run(args: argparse.Namespace, prog: str) -> tuple[Path, Config, list[Path]]:
+    """The run directory of `args.path`, its config with the command line's decoding settings
+    (--average-last, --beam, --lenpen), and the checkpoints to average (only the one `args.path`
+    names, if it names one). Reads the run, writes nothing; a note on stderr when the run kept
+    fewer checkpoints than asked for."""
+    from rd_training import ConfigError, list_checkpoints, load_config
+
     run_dir, checkpoint = locate(args.path)
     try:
         cfg = load_config(run_dir / "config.yaml", Config)
@@ -77,19 +88,46 @@ def run(args: argparse.Namespace) -> tuple[Path, str, dict[str, float]]:
         raise UserError(f"{run_dir} has no checkpoints")
     if checkpoint is None and len(checkpoints) < cfg.eval.average_last:
         print(
-            f"evaluate: note: the run has {len(checkpoints)} checkpoints (training.keep_last: "
+            f"{prog}: note: the run has {len(checkpoints)} checkpoints (training.keep_last: "
             f"{cfg.training.keep_last}): averaging those, not {cfg.eval.average_last}",
             file=sys.stderr,
         )
+    return run_dir, cfg, checkpoints
+
+
+def load_model(
+    run_dir: Path, cfg: Config, checkpoints: list[Path], device: torch.device
+) -> tuple[BPETokenizer, Transformer]:
+    """The run's tokenizer, and its model with the average of `checkpoints` on `device`."""
+    from paper_transformer.pipeline import build_model
+    from rd_data import BPETokenizer
+    from rd_training import average_checkpoints
+
+    if not (run_dir / "tokenizer.json").is_file():
+        raise UserError(f"{run_dir} has no tokenizer.json")
+    tokenizer = BPETokenizer.load(run_dir / "tokenizer.json")
+    model = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
+    model.load_state_dict(average_checkpoints(checkpoints))
+    model.to(device)
+    return tokenizer, model
+
+
+def run(args: argparse.Namespace) -> tuple[Path, str, dict[str, float]]:
+    # Imported here, not at the top, so that `evaluate --help` answers at once.
+    from paper_transformer.data import load_splits
+    from paper_transformer.pipeline import resolve_device
+    from paper_transformer.translate import decode_and_report
+    from rd_data import tokenize_dataset
+
+    check_decode_options(args)
+    device = resolve_device(args.device, "--device")
+    run_dir, cfg, checkpoints = open_run(args, "evaluate")
     split_name = args.split or cfg.data.test_split
 
     splits = load_splits(cfg.data)
     if split_name not in splits:
         raise UserError(f"--split {split_name!r}: the dataset has {sorted(splits)}")
-    tokenizer = BPETokenizer.load(run_dir / "tokenizer.json")
-    model = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
-    model.load_state_dict(average_checkpoints(checkpoints))
-    model.to(device)
+    tokenizer, model = load_model(run_dir, cfg, checkpoints, device)
     columns = {"src": f"translation.{cfg.data.source_lang}"}
     tokenized = tokenize_dataset(splits[split_name], tokenizer, columns)
     references = [row[cfg.data.target_lang] for row in splits[split_name]["translation"]]

@@ -1,4 +1,4 @@
-"""Decode a split with beam search and score it: sacreBLEU, chrF and exact match.
+"""Decode a split (or plain sentences) with beam search and score it: sacreBLEU, chrF, exact match.
 
 Scores are detokenized sacreBLEU (`13a` tokenization of plain text), the standard today. The
 paper reports *tokenized* BLEU on Moses-tokenized, compound-split text (`multi-bleu.perl`), which
@@ -7,7 +7,7 @@ runs about 1 BLEU higher on WMT14 EN-DE, so compare like with like.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import sacrebleu
@@ -31,18 +31,59 @@ def translate(
     device: torch.device,
     progress: bool = True,
 ) -> list[str]:
-    """Beam-search translations of a tokenised split (`src` column), in the split's order.
-
-    Sentences are decoded in length-sorted groups of `cfg.batch_sentences` so little work is
-    spent on padding; the result is put back in the original order.
-    """
+    """Beam-search translations of a tokenised split (`src` column), in the split's order."""
     order = example_lengths(split, ("src",)).argsort(kind="stable").tolist()
+    return _translate_in_order(
+        model, tokenizer, order, lambda rows: split[rows]["src"], cfg, device, progress
+    )
+
+
+def translate_texts(
+    model: Transformer,
+    tokenizer: BPETokenizer,
+    texts: Sequence[str],
+    cfg: EvalConfig,
+    device: torch.device,
+    progress: bool = False,
+) -> list[str]:
+    """Beam-search translations of plain sentences, in their order.
+
+    Each sentence is encoded as `rd_data.tokenize_dataset` encodes a split (ids ending with
+    `</s>`), so a sentence of the test split gets the line `translate` gives it. A sentence that
+    is empty or only whitespace gets an empty string without being decoded.
+    """
+    keep = [i for i, text in enumerate(texts) if text.strip()]
+    ids = tokenizer.encode_batch([texts[i] for i in keep])
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # stable, as `translate`'s
+    decoded = _translate_in_order(
+        model, tokenizer, order, lambda rows: [ids[r] for r in rows], cfg, device, progress
+    )
+    hypotheses = [""] * len(texts)
+    for i, hypothesis in zip(keep, decoded, strict=True):
+        hypotheses[i] = hypothesis
+    return hypotheses
+
+
+def _translate_in_order(
+    model: Transformer,
+    tokenizer: BPETokenizer,
+    order: list[int],
+    sources: Callable[[list[int]], Sequence[Sequence[int]]],
+    cfg: EvalConfig,
+    device: torch.device,
+    progress: bool,
+) -> list[str]:
+    """Decode the sources `order` lists (short to long) in groups of `cfg.batch_sentences`, so
+    little work is spent on padding; the result is put back in index order.
+
+    `sources(rows)` returns the source ids (ending with `</s>`) of the given indices.
+    """
     hypotheses: list[list[int]] = [[] for _ in order]
     model.eval()
     chunks = range(0, len(order), cfg.batch_sentences)
     for start in tqdm(chunks, desc="beam search", unit="batch", disable=not progress):
         rows = order[start : start + cfg.batch_sentences]
-        src = collate_padded([{"src": s} for s in split[rows]["src"]], tokenizer.pad_id)["src"]
+        src = collate_padded([{"src": s} for s in sources(rows)], tokenizer.pad_id)["src"]
         kwargs = {
             "bos_id": tokenizer.bos_id,
             "eos_id": tokenizer.eos_id,
