@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -308,7 +308,7 @@ def prune_checkpoints(directory: str | Path, keep_last: int, protect: Iterable[P
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def average_checkpoints(paths: list[str | Path]) -> dict[str, torch.Tensor]:
+def average_checkpoints(paths: Sequence[str | Path]) -> dict[str, torch.Tensor]:
     """Average the model weights of several checkpoints (the paper averages the last 5 or 20).
 
     Floating-point tensors are averaged in float64 and cast back; integer tensors (counters) are

@@ -134,7 +134,7 @@ def batches_of(
         lengths, cfg.max_tokens, seed=cfg.seed, num_replicas=world, rank=rank
     )
     collate = PadCollator(pad_id=pad_id)
-    loader = DataLoader(train, batch_sampler=sampler, collate_fn=collate)  # type: ignore[arg-type]
+    loader = DataLoader(train, batch_sampler=sampler, collate_fn=collate)  # type: ignore[arg-type, unused-ignore]
     return Batches(tokenized, loader, collate)
 
 

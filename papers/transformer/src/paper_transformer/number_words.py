@@ -21,7 +21,7 @@ def number_pair(n: int) -> dict[str, str]:
     return {"de": num2words(n, lang="de"), "en": num2words(n, lang="en")}
 
 
-def generate_splits(sizes: dict[str, int], seed: int = 0) -> dict[str, list[dict[str, str]]]:
+def generate_splits(sizes: dict[str, int], seed: int = 0) -> dict[str, list[dict[str, object]]]:
     """Draw disjoint numbers for each split and write them out in both languages.
 
     Args:
@@ -38,7 +38,8 @@ def generate_splits(sizes: dict[str, int], seed: int = 0) -> dict[str, list[dict
     if total > MAX_NUMBER:
         raise ValueError(f"data sizes ask for {total} numbers but only {MAX_NUMBER} exist")
     numbers = random.Random(seed).sample(range(MAX_NUMBER), total)
-    splits, start = {}, 0
+    splits: dict[str, list[dict[str, object]]] = {}
+    start = 0
     for name, size in sizes.items():
         splits[name] = [{"number": n, **number_pair(n)} for n in numbers[start : start + size]]
         start += size

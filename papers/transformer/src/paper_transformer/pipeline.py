@@ -11,7 +11,7 @@ import logging
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -152,7 +152,7 @@ def make_loss_fn(tokenizer: BPETokenizer, epsilon: float, fused: bool = False) -
         tgt_in = shift_right(tgt, tokenizer.bos_id)
         if fused:
             features = model(batch["src"], tgt_in, features_only=True)
-            weight = unwrap_model(model).output_weight
+            weight = cast(torch.Tensor, unwrap_model(model).output_weight)
             return linear_cross_entropy(features, weight, tgt, epsilon, tokenizer.pad_id)
         logits = model(batch["src"], tgt_in)
         return label_smoothed_cross_entropy(logits, tgt, epsilon, ignore_index=tokenizer.pad_id)
