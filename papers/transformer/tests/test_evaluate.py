@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from paper_transformer.evaluate import main as evaluate_main
 from paper_transformer_testing import read_jsonl, run_cli
 
 
@@ -52,20 +53,20 @@ def test_evaluate_says_when_the_run_kept_fewer_checkpoints_than_asked(run_copy: 
     ],
 )
 def test_evaluate_refuses_a_device_that_is_not_there(
-    finished_run: tuple[Path, str], device: str, message: str
+    finished_run: tuple[Path, str], device: str, message: str, capsys: pytest.CaptureFixture
 ) -> None:
     run_dir, _ = finished_run
-    result = run_cli("evaluate", str(run_dir), "--device", device, assets=run_dir.parents[2],
-                     check=False)  # fmt: skip
-    assert result.returncode == 2
-    assert result.stderr == f"evaluate: error: {message}\n"
+    assert evaluate_main([str(run_dir), "--device", device]) == 2
+    assert capsys.readouterr().err == f"evaluate: error: {message}\n"
 
 
-def test_evaluate_names_a_run_of_another_paper(tmp_path: Path) -> None:
+def test_evaluate_names_a_run_of_another_paper(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     (tmp_path / "config.yaml").write_text("task: vit\n")
-    result = run_cli("evaluate", str(tmp_path), assets=tmp_path / "assets", check=False)
-    assert result.returncode == 2
-    assert result.stderr.startswith(f"evaluate: error: {tmp_path} is not a paper-transformer run")
+    assert evaluate_main([str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"evaluate: error: {tmp_path} is not a paper-transformer run")
 
 
 def test_evaluate_one_checkpoint_on_the_validation_split(run_copy: Path) -> None:

@@ -104,33 +104,36 @@ def test_an_unwritable_run_directory_is_one_line(
     assert last_line.startswith("train: error: cannot create the run directory /proc/rd-no-such")
 
 
-def test_a_finished_run_is_never_trained_over(finished_run: tuple[Path, str]) -> None:
+def test_a_finished_run_is_never_trained_over(
+    finished_run: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     run_dir, _ = finished_run
+    monkeypatch.setenv("RD_ASSETS_DIR", str(run_dir.parents[2]))
     before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
-    result = run_cli("train", "--run-name", run_dir.name, "training.max_steps=5",
-                     assets=run_dir.parents[2], check=False)  # fmt: skip
-    assert result.returncode == 2
-    assert result.stderr == (
+    assert main(["--run-name", run_dir.name, "training.max_steps=5"]) == 2
+    assert capsys.readouterr().err == (
         f"train: error: {run_dir} already holds a run: continue it with --resume auto, "
         "or choose another --run-name\n"
     )
     assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
 
 
-def test_resume_auto_continues_with_the_runs_own_config(tiny_config: Path, tmp_path: Path) -> None:
-    assets = tmp_path / "assets"
-    run_cli("train", "--config", str(tiny_config), "--run-name", "r", "training.max_steps=20",
-            assets=assets)  # fmt: skip
+def test_resume_auto_continues_with_the_runs_own_config(
+    tiny_config: Path, assets: Path, capsys: pytest.CaptureFixture
+) -> None:
+    quick = ["training.save_every=10", "eval.beam_size=1", "eval.attention_examples=0"]
+    assert main(["--config", str(tiny_config), "--run-name", "r", *quick,
+                 "training.max_steps=10"]) == 0  # fmt: skip
     # No --config: the run's config.yaml (the tiny model), not the embedded default, plus the
     # override that extends the run.
-    result = run_cli("train", "--resume", "auto", "--run-name", "r", "training.max_steps=30",
-                     assets=assets)  # fmt: skip
-    assert "Continued from step 20 to 30 (10 steps) in" in result.stdout
+    capsys.readouterr()
+    assert main(["--resume", "auto", "--run-name", "r", "training.max_steps=15"]) == 0
+    assert "Continued from step 10 to 15 (5 steps) in" in capsys.readouterr().out
     run_dir = assets / "outputs" / "transformer" / "r"
     saved = load_config(run_dir / "config.yaml", Config)
-    assert (saved.model.d_model, saved.training.max_steps) == (TINY["model"]["d_model"], 30)
+    assert (saved.model.d_model, saved.training.max_steps) == (TINY["model"]["d_model"], 15)
     steps = [r["step"] for r in read_jsonl(run_dir / "metrics.jsonl") if r["split"] == "train"]
-    assert steps == list(range(1, 31))
+    assert steps == list(range(1, 16))
 
 
 def test_resume_auto_without_a_run_name_picks_the_newest_training(
