@@ -1,6 +1,6 @@
 """Translate sentences given on the command line, or one per line on stdin, with a trained run.
 
-    uv run --package paper-transformer translate assets/outputs/transformer/<run> "zweihundertdrei" "elf"
+    uv run --package paper-transformer translate assets/outputs/transformer/<run> "zwölftausenddrei"
     cat sentences.txt | uv run --package paper-transformer translate <run> --beam 1
 
 stdout holds one translation per input line, in order, and nothing else (an empty line gives an
