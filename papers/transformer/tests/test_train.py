@@ -134,6 +134,14 @@ def test_resume_auto_continues_with_the_runs_own_config(
     assert (saved.model.d_model, saved.training.max_steps) == (TINY["model"]["d_model"], 15)
     steps = [r["step"] for r in read_jsonl(run_dir / "metrics.jsonl") if r["split"] == "train"]
     assert steps == list(range(1, 16))
+    # Its data and model cannot change: the checkpoint and the sampler belong to them.
+    capsys.readouterr()
+    assert main(["--resume", "auto", "--run-name", "r", "data.max_tokens=2048"]) == 2
+    assert capsys.readouterr().err == (
+        "train: error: --resume: data.max_tokens is 1024 in the run's config.yaml, not 2048; "
+        "a resumed run keeps its data and model settings (start a new run to change them)\n"
+    )
+    assert load_config(run_dir / "config.yaml", Config).data.max_tokens == 1024  # untouched
 
 
 def test_resume_auto_without_a_run_name_picks_the_newest_training(

@@ -32,6 +32,7 @@ from rd_training import (
     TrainerConfig,
     average_checkpoints,
     build_optimizer,
+    config_to_dict,
     label_smoothed_cross_entropy,
     linear_cross_entropy,
     list_checkpoints,
@@ -65,6 +66,20 @@ def load_run_config(args: argparse.Namespace, run_dir: Path | None = None) -> Co
     cfg = load_config(path, Config, [*args.overrides, *args.set])
     validate(cfg)
     return cfg
+
+
+def check_resumable(saved: Config, cfg: Config) -> None:
+    """A resumed run keeps its data and model: the checkpoint's weights, the tokenizer and the
+    sampler's position only make sense for them (training, optim and eval may change)."""
+    before, after = config_to_dict(saved), config_to_dict(cfg)
+    for section in ("data", "model"):
+        for key, value in before[section].items():
+            if after[section].get(key) != value:
+                raise UserError(
+                    f"--resume: {section}.{key} is {value!r} in the run's config.yaml, not "
+                    f"{after[section].get(key)!r}; a resumed run keeps its data and model "
+                    "settings (start a new run to change them)"
+                )
 
 
 def resolve_device(name: str, key: str) -> torch.device:
@@ -193,6 +208,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     # Everything that can be checked is checked before anything is written or trained.
     cfg = load_run_config(args, run_dir if resuming else None)
+    if resuming and (run_dir / "config.yaml").is_file():
+        check_resumable(load_config(run_dir / "config.yaml", Config), cfg)
     try:
         model_config(cfg, cfg.data.vocab_size)
         resume = "auto" if args.resume == "auto" else args.resume
