@@ -1,5 +1,7 @@
 """metrics.jsonl, progress output, the run manifest, seeding and device selection."""
 
+import contextlib
+import io
 import json
 import logging
 import random
@@ -60,6 +62,23 @@ def test_progress_prints_plain_lines_when_not_a_tty(caplog) -> None:
         "step 2 | valid | loss 1.5 | bleu 20",
     ]
     progress.close()
+
+
+def test_setup_logger_follows_sys_stderr_and_keeps_one_log_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    log = setup_logger("rd_training_test_two_runs", log_file=tmp_path / "first.log")
+    log.info("first run")
+    capsys.readouterr()
+    # A second run in the same process (or the next test, with a new captured sys.stderr).
+    setup_logger("rd_training_test_two_runs", log_file=tmp_path / "second.log")
+    with contextlib.redirect_stderr(io.StringIO()) as swapped:
+        log.info("second run")
+    assert "second run" in swapped.getvalue()
+    assert "second run" not in capsys.readouterr().err
+    assert "second run" not in (tmp_path / "first.log").read_text()
+    assert "second run" in (tmp_path / "second.log").read_text()
+    assert sum(isinstance(h, logging.FileHandler) for h in log.handlers) == 1
 
 
 def test_setup_logger_is_idempotent_and_quiet_on_other_ranks(tmp_path: Path) -> None:

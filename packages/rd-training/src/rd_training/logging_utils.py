@@ -17,6 +17,19 @@ from rd_training.tensor_io import write_text_atomic
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """A console handler that writes to whatever `sys.stderr` is when a record is emitted (a
+    stream bound at setup would go stale once pytest or a caller swaps sys.stderr)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def setup_logger(
     name: str = "rd_training",
     level: int | str = logging.INFO,
@@ -25,7 +38,8 @@ def setup_logger(
 ) -> logging.Logger:
     """Configure a logger that writes to stderr (and optionally a file); quiet on ranks > 0.
 
-    Calling it again does not add duplicate handlers.
+    Calling it again does not add duplicate handlers; a new `log_file` replaces the file an
+    earlier call set up (one run's log at a time, also when several runs share a process).
 
     Args:
         name: logger name ("rd_training" covers this library; use your paper's package name too).
@@ -40,15 +54,20 @@ def setup_logger(
     log.setLevel(level if rank == 0 else logging.WARNING)
     formatter = logging.Formatter(_FORMAT, datefmt="%Y-%m-%d %H:%M:%S")
     if not any(getattr(h, "_rd_console", False) for h in log.handlers):
-        console = logging.StreamHandler(sys.stderr)
+        console = _CurrentStderr()
         console.setFormatter(formatter)
         console._rd_console = True  # type: ignore[attr-defined]
         log.addHandler(console)
     if log_file is not None:
         target = str(Path(log_file).resolve())
+        for handler in [h for h in log.handlers if getattr(h, "_rd_file", False)]:
+            if handler.baseFilename != target:  # type: ignore[attr-defined]
+                log.removeHandler(handler)
+                handler.close()
         if not any(getattr(h, "baseFilename", None) == target for h in log.handlers):
             file_handler = logging.FileHandler(target, encoding="utf-8")
             file_handler.setFormatter(formatter)
+            file_handler._rd_file = True  # type: ignore[attr-defined]
             log.addHandler(file_handler)
     log.propagate = False
     return log
