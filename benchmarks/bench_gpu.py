@@ -432,9 +432,15 @@ def main(argv: list[str] | None = None) -> int:
     variants = args.variants.split(",")
     if unknown := set(variants) - set(VARIANTS):
         parser.error(f"unknown variants {sorted(unknown)}; choose from {', '.join(VARIANTS)}")
-    if any(v.startswith("marian") for v in variants) and not transformers_available():
+    profiled = args.profile.split(",") if args.profile else []
+    if unknown := set(profiled) - set(VARIANTS):
+        parser.error(f"--profile: unknown variants {sorted(unknown)}")
+    if any(v.startswith("marian") for v in variants + profiled) and not transformers_available():
         print("marian variants skipped: transformers is not installed", flush=True)
         variants = [v for v in variants if not v.startswith("marian")]
+        if profiled and not (profiled := [v for v in profiled if not v.startswith("marian")]):
+            return 0  # only Marian was to be profiled
+        args.profile = ",".join(profiled) or None
     started = time.perf_counter()
     report: dict[str, Any] = {"device": str(device), "torch": torch.__version__, "args": vars(args)}
     if device.type == "cuda":

@@ -62,11 +62,12 @@ if has profile; then
 fi
 if has paper; then
     echo "== paper-transformer default train on the GPU"
-    timeout "${PAPER_TIMEOUT:-130}" python3 -m paper_transformer.train --run-name gpu \
+    name="gpu-$(date +%Y%m%d-%H%M%S)"  # a new run each time: train refuses to train over one
+    timeout "${PAPER_TIMEOUT:-130}" python3 -m paper_transformer.train --run-name "$name" \
         >"$OUT/paper_train.log" 2>&1
     echo "exit $?"
     grep -v "step .*/.* | epoch" "$OUT/paper_train.log" | tail -12
-    run=assets/outputs/transformer/gpu
+    run=assets/outputs/transformer/$name
     cp "$run/metrics.jsonl" "$OUT/paper_metrics.jsonl" 2>/dev/null
     cp "$run/plots/loss.png" "$OUT/paper_loss.png" 2>/dev/null
 fi

@@ -6,6 +6,7 @@ datasets' ConnectionError used to end in a traceback.
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -74,6 +75,10 @@ def test_unreachable_hub_still_serves_a_model_from_the_hf_cache(run, closed_endp
     assert result.stdout.strip() == str(target)
     assert (target / "config.json").read_bytes() == b'{"d_model": 4}'
     assert time.perf_counter() - start < FAST
+    # Served from the cache alone, the copy is not marked complete: the cache may hold only
+    # part of the snapshot, and the next call with the Hub in reach must fetch the rest.
+    marker = json.loads((target / ".rd-data.json").read_text())
+    assert marker["complete"] is False
 
 
 def test_reachability_check(hub, closed_endpoint, monkeypatch) -> None:

@@ -72,6 +72,7 @@ def test_overrides_and_set_reach_the_resolved_config(assets: Path) -> None:
         (["training.grad_accum_steps=0"], "training.grad_accum_steps must be a positive integer"),
         (["model.dropout=2"], "model.dropout must be in [0, 1), got 2.0"),
         (["data.max_length=0"], "data.max_length must be a positive integer, got 0"),
+        (["data.max_tokens=1"], "data.max_tokens (1) must be at least data.max_length (256)"),
         (["optim.lr_scale=-1"], "optim.lr_scale must be > 0, got -1.0"),
         (["eval.beam_size=0"], "eval.beam_size must be a positive integer, got 0"),
         (["eval.average_last=5"], "eval.average_last (5) averages more checkpoints than"),
@@ -102,6 +103,16 @@ def test_an_unwritable_run_directory_is_one_line(
     assert main([*small, "--out-dir", "/proc/rd-no-such-dir/run"]) == 2
     last_line = capsys.readouterr().err.splitlines()[-1]  # after the data generation's progress
     assert last_line.startswith("train: error: cannot create the run directory /proc/rd-no-such")
+
+
+def test_data_that_leaves_nothing_to_train_on_is_one_line(
+    assets: Path, capsys: pytest.CaptureFixture
+) -> None:
+    small = ["data.train_size=100", "data.valid_size=10", "data.test_size=10"]
+    assert main([*small, "data.max_length=1", "--run-name", "x"]) == 2
+    last_line = capsys.readouterr().err.splitlines()[-1]  # after the data generation's progress
+    assert last_line.startswith("train: error: data: no training pair is at most data.max_length")
+    assert not (assets / "outputs").exists()
 
 
 def test_a_finished_run_is_never_trained_over(
@@ -142,6 +153,13 @@ def test_resume_auto_continues_with_the_runs_own_config(
         "a resumed run keeps its data and model settings (start a new run to change them)\n"
     )
     assert load_config(run_dir / "config.yaml", Config).data.max_tokens == 1024  # untouched
+    # The same when --resume names a checkpoint and the run goes to a new directory.
+    checkpoint = run_dir / "checkpoints" / "step_00000010"
+    assert main(["--resume", str(checkpoint), "--run-name", "r2", "model.d_model=64"]) == 2
+    assert "--resume: model.d_model is 32 in the run's config.yaml, not 64" in (
+        capsys.readouterr().err
+    )
+    assert not (run_dir.parent / "r2").exists()
 
 
 def test_resume_auto_without_a_run_name_picks_the_newest_training(

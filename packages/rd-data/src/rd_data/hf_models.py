@@ -19,7 +19,7 @@ from rd_data._fs import (
     staging_dir,
     write_json_atomic,
 )
-from rd_data._hub_errors import translate_hub_error
+from rd_data._hub_errors import hub_offline, translate_hub_error
 from rd_data._hub_reach import hub_unreachable_reason
 from rd_data.paths import get_models_dir, validate_relative_path, validate_repo_id
 
@@ -98,7 +98,9 @@ def download_model(
                 files = sorted(p for p in snapshot.rglob("*") if p.is_file())
                 for path in files:
                     link_or_copy(path, staging / path.relative_to(snapshot))
-                info.update(complete=True, commit=snapshot.name)
+                # From the cache alone the snapshot may hold only the files fetched before:
+                # not complete, so the next call with the Hub in reach downloads the rest.
+                info.update(complete=not (local_only or hub_offline()), commit=snapshot.name)
                 write_json_atomic(staging / MARKER, info)
                 move_into_place(staging, target)
             return target

@@ -169,6 +169,10 @@ def validate(cfg: Config) -> None:
     positive(d, "data", "train_size", "valid_size", "test_size", "max_tokens", "max_length")
     positive(d, "data", "max_train_examples", allow_none=True)
     need(d.vocab_size > 4, "data.vocab_size", "more than the 4 special tokens", d.vocab_size)
+    if d.max_tokens < d.max_length:  # a pair of max_length tokens must fit in one batch
+        raise UserError(
+            f"data.max_tokens ({d.max_tokens}) must be at least data.max_length ({d.max_length})"
+        )
     positive(m, "model", "d_model", "n_heads", "num_encoder_layers", "num_decoder_layers", "d_ff")
     if m.d_model % m.n_heads:
         raise UserError(f"model.d_model ({m.d_model}) must be divisible by model.n_heads")

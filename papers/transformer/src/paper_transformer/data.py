@@ -127,6 +127,11 @@ def batches_of(
     train = tokenized["train"]
     lengths = example_lengths(train, ("src", "tgt"))
     keep = (lengths.max(axis=1) <= cfg.max_length).nonzero()[0]
+    if len(keep) == 0:
+        raise ValueError(
+            f"no training pair is at most data.max_length ({cfg.max_length}) tokens long "
+            f"(the shortest has {int(lengths.max(axis=1).min())})"
+        )
     if len(keep) < len(train):
         train = tokenized["train"] = train.select(keep)
         lengths = lengths[keep]

@@ -207,9 +207,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "or choose another --run-name"
         )
     # Everything that can be checked is checked before anything is written or trained.
-    cfg = load_run_config(args, run_dir if resuming else None)
-    if resuming and (run_dir / "config.yaml").is_file():
-        check_resumable(load_config(run_dir / "config.yaml", Config), cfg)
+    # The run a resumed run continues: this one, or the run of the checkpoint `--resume` names.
+    source = run_dir if resuming else None
+    if args.resume not in (None, "auto"):
+        checkpoint_run = Path(args.resume).resolve().parent.parent  # <run>/checkpoints/step_*
+        if (checkpoint_run / "config.yaml").is_file():
+            source = checkpoint_run
+    cfg = load_run_config(args, source)
+    if source is not None and (source / "config.yaml").is_file():
+        check_resumable(load_config(source / "config.yaml", Config), cfg)
     try:
         model_config(cfg, cfg.data.vocab_size)
         resume = "auto" if args.resume == "auto" else args.resume
@@ -218,6 +224,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise UserError(str(err)) from None
     resolve_device(cfg.training.device, "training.device")
     splits = load_splits(cfg.data)  # fails before anything is written when data is missing
+    # Shared BPE vocabulary: learned once per run, reloaded when resuming.
+    if source is not None and (source / "tokenizer.json").is_file():
+        tokenizer = BPETokenizer.load(source / "tokenizer.json")
+    else:
+        tokenizer = train_tokenizer(splits, cfg.data)
+    try:
+        data = make_batches(splits, tokenizer, cfg.data)
+    except ValueError as err:  # e.g. data.max_length drops every pair
+        raise UserError(f"data: {err}") from None
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -228,14 +243,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.resume == "auto" and not resuming:
         log.warning("nothing to resume in %s: starting a new run", run_dir)
     save_config(cfg, run_dir / "config.yaml")
-
-    # Shared BPE vocabulary: learned once per run, reloaded when resuming.
-    if resuming:
-        tokenizer = BPETokenizer.load(run_dir / "tokenizer.json")
-    else:
-        tokenizer = train_tokenizer(splits, cfg.data)
+    if not resuming:
         tokenizer.save(run_dir / "tokenizer.json")
-    data = make_batches(splits, tokenizer, cfg.data)
     log.info(
         "data: %d train pairs in %d batches of <= %d tokens; vocabulary %d; %.1fs so far",
         len(data.tokenized["train"]),
