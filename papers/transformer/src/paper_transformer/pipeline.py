@@ -218,8 +218,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         check_resumable(load_config(source / "config.yaml", Config), cfg)
     try:
         model_config(cfg, cfg.data.vocab_size)
-        resume = "auto" if args.resume == "auto" else args.resume
-        settings = trainer_config(cfg, resume)
+        settings = trainer_config(cfg, args.resume)
     except ValueError as err:
         raise UserError(str(err)) from None
     resolve_device(cfg.training.device, "training.device")
