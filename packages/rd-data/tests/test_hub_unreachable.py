@@ -81,6 +81,36 @@ def test_unreachable_hub_still_serves_a_model_from_the_hf_cache(run, closed_endp
     assert marker["complete"] is False
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["rd-download-dataset", "--name", "org/pairs"],
+        ["rd-download-model", "--repo-id", "org/tiny-model"],
+        ["rd-download-model", "--repo-id", "org/tiny-model", "--filename", "config.json"],
+    ],
+)
+def test_forced_download_with_unreachable_hub_keeps_the_saved_copy(
+    run, closed_endpoint: str, argv: list[str]
+) -> None:
+    first = run.cli(*argv)
+    assert first.returncode == 0, first.stderr
+    assets = Path(run.env["RD_ASSETS_DIR"])
+    before = {p: p.read_bytes() for p in sorted(assets.rglob("*")) if p.is_file()}
+
+    result = run.cli(*argv, "--force", HF_ENDPOINT=closed_endpoint)
+
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    kind = "dataset" if argv[0] == "rd-download-dataset" else "model"
+    assert result.stderr.startswith(f"error: cannot reach {closed_endpoint} ("), result.stderr
+    assert f"download {kind} '{argv[2]}' again; the copy saved in assets/ is unchanged" in (
+        result.stderr
+    )
+    assert {p: p.read_bytes() for p in sorted(assets.rglob("*")) if p.is_file()} == before
+    again = run.cli(*argv, HF_ENDPOINT=closed_endpoint)  # without --force: the saved copy
+    assert again.returncode == 0, again.stderr
+
+
 def test_reachability_check(hub, closed_endpoint, monkeypatch) -> None:
     for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
         monkeypatch.delenv(var, raising=False)

@@ -76,7 +76,12 @@ def _is_connection_failure(error: BaseException) -> bool:
 
 
 def unreachable_error(
-    kind: str, name: str, reason: str | None = None, *, cache_checked: bool = True
+    kind: str,
+    name: str,
+    reason: str | None = None,
+    *,
+    cache_checked: bool = True,
+    kept: bool = False,
 ) -> OfflineError:
     """The OfflineError for a Hub that cannot be reached.
 
@@ -86,8 +91,14 @@ def unreachable_error(
         reason: Why it cannot be reached, if known.
         cache_checked: False when the Hugging Face cache was not looked at: the message then
             says that HF_HUB_OFFLINE=1 would use a copy there.
+        kept: A download was forced over a copy already saved in assets/, which stays as it was.
     """
     because = f" ({reason})" if reason else ""
+    if kept:
+        return OfflineError(
+            f"cannot reach {hub_endpoint()}{because} to download {kind} '{name}' again; the copy "
+            "saved in assets/ is unchanged (without --force it is used)"
+        )
     if cache_checked:
         return OfflineError(
             f"cannot reach {hub_endpoint()}{because} to download {kind} '{name}' and it is not "

@@ -176,11 +176,12 @@ def download_dataset(
     """
     _validate(name, config, split)
     folder = dataset_dir(name, config)
-    if not force and saved_dataset_path(name, config, split, revision) is not None:
+    saved = saved_dataset_path(name, config, split, revision) is not None
+    if saved and not force:
         return load_local_dataset(name, config, split)
     unreachable = hub_unreachable_reason()
     if unreachable is not None:  # fail at once, not after ~23 s of retries by datasets
-        raise unreachable_error("dataset", name, unreachable, cache_checked=False)
+        raise unreachable_error("dataset", name, unreachable, cache_checked=False, kept=saved)
 
     import datasets
 

@@ -19,7 +19,7 @@ from rd_data._fs import (
     staging_dir,
     write_json_atomic,
 )
-from rd_data._hub_errors import hub_offline, translate_hub_error
+from rd_data._hub_errors import hub_offline, translate_hub_error, unreachable_error
 from rd_data._hub_reach import hub_unreachable_reason
 from rd_data.paths import get_models_dir, validate_relative_path, validate_repo_id
 
@@ -69,15 +69,18 @@ def download_model(
     target = model_dir(repo_id)
     marker = read_marker(target)
     same_revision = revision is None or marker.get("revision") == revision
-    if not force and same_revision:
-        if filename is None and marker.get("complete"):
-            return target
-        if filename is not None and (target / filename).is_file():
-            return target / filename
+    saved = same_revision and (
+        bool(marker.get("complete")) if filename is None else (target / filename).is_file()
+    )
+    if saved and not force:
+        return target if filename is None else target / filename
 
     # An unreachable Hub would cost ~23 s of retries before huggingface_hub looks in its cache:
     # look there at once (`local_files_only`), and fail with OfflineError if it is not there.
+    # A forced download keeps the saved copy instead (the cache may hold only part of it).
     unreachable = hub_unreachable_reason()
+    if unreachable is not None and saved:
+        raise unreachable_error("model", repo_id, unreachable, kept=True)
     local_only = unreachable is not None
 
     from huggingface_hub import hf_hub_download, snapshot_download
