@@ -102,8 +102,9 @@ def test_build_optimizer_rejects_bad_input() -> None:
     model = nn.Linear(2, 2)
     with pytest.raises(ValueError, match="optimizer name"):
         build_optimizer(model, "sgd")
-    with pytest.raises(ValueError, match="lr"):
-        build_optimizer(model, lr=0.0)
+    for lr in (0.0, -1.0, math.inf, math.nan):
+        with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+            build_optimizer(model, lr=lr)
     with pytest.raises(ValueError, match="weight_decay"):
         build_optimizer(model, weight_decay=-1.0)
     assert not math.isnan(build_optimizer(model).param_groups[0]["lr"])

@@ -66,7 +66,7 @@ def test_variants_differ_only_in_layer_norm_placement_and_warmup(tmp_path: Path)
 BAD_INPUTS = [
     ("variants=[mid-ln]", "unknown ['mid-ln']"),
     ("optim.learning_rate=1", "learning_rate"),
-    ("optim.lr=-1", "lr must be > 0"),
+    ("optim.lr=-1", "lr must be a finite number > 0"),
     ("optim.lr=.inf", "optim.lr must be finite"),
     ("optim.beta2=1", "beta parameter"),
     ("optim.warmup_steps=-1", "warmup_steps must be >= 0"),
@@ -111,7 +111,7 @@ def test_bad_config_creates_no_default_run_directory(
 ) -> None:
     monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path))
     assert main(["--run-name", "bad", "optim.lr=-1"]) == 2
-    assert_one_line_error(capsys.readouterr().err, "lr must be > 0")
+    assert_one_line_error(capsys.readouterr().err, "lr must be a finite number > 0")
     assert not (tmp_path / "outputs" / "ln-placement" / "bad").exists()
 
 
@@ -140,7 +140,7 @@ def test_output_directory_must_be_new_or_empty(
 
 def test_run_experiment_checks_the_config_before_writing(tmp_path: Path) -> None:
     cfg = load_config(DEFAULT_CONFIG, ExperimentConfig, [*TINY, "optim.lr=0"])
-    with pytest.raises(ValueError, match="lr must be > 0"):
+    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
         run_experiment(cfg, tmp_path / "run")
     assert not (tmp_path / "run").exists()
     check_config(ExperimentConfig())  # the default experiment passes

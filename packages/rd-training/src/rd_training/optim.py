@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -42,8 +43,8 @@ def build_optimizer(
     classes = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
     if name.lower() not in classes:
         raise ValueError(f"optimizer name must be one of {sorted(classes)}, got {name!r}")
-    if lr <= 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0, got {lr}")
     if weight_decay < 0:
         raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
     params = [p for p in model.parameters() if p.requires_grad]
