@@ -5,7 +5,8 @@
   length-grouped token-budget batches.
 - `plain`: what one writes without the monorepo: `torch.nn.Transformer` (same weights), random
   (unsorted) batches filled up to the same padded-token budget, `pad_sequence`, built-in
-  label-smoothed cross-entropy, Adam + LambdaLR, a bare `for` loop. Same data, same tokens.
+  label-smoothed cross-entropy, Adam + LambdaLR, a bare `for` loop. Same data, same tokens,
+  same precision (`torch.autocast` when the config's `training.precision` is bf16/fp16).
 - `marian`: Hugging Face MarianMTModel (same shape and weights) in place of `build_model`'s
   model, everything else as `paper` (same batches, loss, optimizer, Trainer).
 
@@ -24,6 +25,7 @@ tensors, over one epoch of each batching.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
@@ -172,6 +174,12 @@ class PlainLoop:
             collate_fn=self.collate,
         )
         self.iterator = iter(self.loader)
+        # The paper config's precision (`--set training.precision=bf16`): the same autocast as
+        # the Trainer's, so both contenders compute at the same precision.
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(cfg.training.precision)
+        self.autocast = (
+            (lambda: torch.autocast("cpu", dtype=dtype)) if dtype else contextlib.nullcontext
+        )
 
     def collate(self, rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         def pad(key: str) -> torch.Tensor:
@@ -194,13 +202,14 @@ class PlainLoop:
             batch = self.next_batch()
             src, tgt = batch["src"], batch["tgt"]
             tgt_in = torch.cat([torch.full_like(tgt[:, :1], self.bos), tgt[:, :-1]], dim=1)
-            logits = self.model(src, tgt_in)
-            loss = F.cross_entropy(
-                logits.flatten(0, 1),
-                tgt.flatten(),
-                ignore_index=self.pad,
-                label_smoothing=self.smoothing,
-            )
+            with self.autocast():
+                logits = self.model(src, tgt_in)
+                loss = F.cross_entropy(
+                    logits.flatten(0, 1),
+                    tgt.flatten(),
+                    ignore_index=self.pad,
+                    label_smoothing=self.smoothing,
+                )
             loss.backward()
             self.optimizer.step()
             self.scheduler.step()

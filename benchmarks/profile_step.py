@@ -1,6 +1,7 @@
 """Where a training step's time goes: torch.profiler tables of the e2e contenders' steps.
 
-    uv run --all-packages --group bench python benchmarks/profile_step.py [--steps 10] [KEY=VALUE ...]
+    uv run --all-packages --group bench python benchmarks/profile_step.py [--steps 10]
+        [--precision bf16] [--compile] [KEY=VALUE ...]
 
 Builds the paper's data and model as bench_e2e.py does, takes the first `--steps` token-budget
 batches, and profiles forward + loss + backward + Adam step of rd_models.Transformer (the paper's
@@ -8,12 +9,14 @@ loss), torch.nn.Transformer and (with transformers) MarianMTModel on exactly tho
 printing each one's top operators by self CPU time and the Trainer-free step time.
 `--compile` also times `torch.compile(rd_models.Transformer)` on the same batches after a
 warm-up pass over all of them (steady state: compile time and recompiles for new shapes are
-left out), against the eager model.
+left out), against the eager model. `--precision bf16` runs forward and loss under CPU bf16
+autocast (as the Trainer's `precision: bf16`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import time
@@ -40,6 +43,12 @@ def main() -> None:
     parser.add_argument(
         "--compile", action="store_true", help="also time torch.compile(model) at steady state"
     )
+    parser.add_argument(
+        "--precision",
+        choices=["fp32", "bf16"],
+        default="fp32",
+        help="bf16: forward and loss under torch.autocast('cpu', torch.bfloat16)",
+    )
     args = parser.parse_args()
     cfg = load_config(DEFAULT_CONFIG, Config, args.overrides)
     splits = load_splits(cfg.data)
@@ -57,10 +66,16 @@ def main() -> None:
         models["marian"] = MarianTranslator(ours, tokenizer.bos_id, tokenizer.eos_id)
     loss_fn = make_loss_fn(tokenizer, cfg.optim.label_smoothing)
 
+    def autocast() -> contextlib.AbstractContextManager[object]:
+        if args.precision == "bf16":
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     def steps(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> float:
         start = time.perf_counter()
         for batch in batches:
-            loss, tokens = loss_fn(model, batch)
+            with autocast():
+                loss, tokens = loss_fn(model, batch)
             (loss / tokens).backward()
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
@@ -70,10 +85,12 @@ def main() -> None:
         model.train()
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, betas=(0.9, 0.98), eps=1e-9)
         steps(model, optimizer)  # warm-up
-        plain_s = steps(model, optimizer)
+        plain_s = statistics.median(steps(model, optimizer) for _ in range(3))
         with profile() as prof:
             steps(model, optimizer)
-        print(f"\n== {name}: {1000 * plain_s:.1f} ms/step without the profiler")
+        print(
+            f"\n== {name} ({args.precision}): {1000 * plain_s:.1f} ms/step without the profiler (median of 3 passes)"
+        )
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.rows))
 
     if args.compile:

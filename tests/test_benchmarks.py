@@ -134,3 +134,33 @@ def test_gpu_benchmark_runs_on_a_cpu_with_a_tiny_model(tmp_path: Path) -> None:
     # fp32 on a CPU: the fused loss and its gradients equal the fp64 reference closely.
     assert all(err < 1e-4 for err in report["fused_loss_check"].values())
     assert "eager-chunked" in proc.stdout
+
+
+def test_plain_loop_computes_at_the_papers_precision(tmp_path: Path, monkeypatch) -> None:
+    """`--set training.precision=bf16` puts the plain contender under the same autocast as the
+    paper's Trainer, so the two are compared at one precision."""
+    monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path))
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import bench_e2e
+    from paper_transformer.config import DEFAULT_CONFIG, Config
+    from paper_transformer.data import load_splits, make_batches, train_tokenizer
+
+    from rd_training import load_config
+
+    for precision, expected in (("fp32", False), ("bf16", True)):
+        overrides = [*bench_e2e.QUICK_OVERRIDES, f"training.precision={precision}"]
+        cfg = load_config(DEFAULT_CONFIG, Config, overrides)
+        splits = load_splits(cfg.data)
+        tokenizer = train_tokenizer(splits, cfg.data)
+        data = make_batches(splits, tokenizer, cfg.data)
+        model = bench_e2e.build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
+        plain = bench_e2e.PlainLoop(cfg, data, tokenizer, model)
+        with plain.autocast():
+            assert torch_autocast_enabled() is expected
+        assert plain.round(2)["tokens"] > 0
+
+
+def torch_autocast_enabled() -> bool:
+    import torch
+
+    return torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16

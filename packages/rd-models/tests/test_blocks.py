@@ -47,6 +47,34 @@ def test_cross_attention_ignores_padded_memory() -> None:
     torch.testing.assert_close(out, short)
 
 
+def test_attention_runs_in_fp32_under_cpu_autocast(monkeypatch) -> None:
+    """Under CPU bf16 autocast the projections run in bf16 but the attention kernel gets fp32
+    q/k/v (the CPU flash kernel is about 2x slower in bf16); the result stays at bf16 accuracy."""
+    import rd_models.attention
+
+    seen: list[torch.dtype] = []
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+
+    def recording_sdpa(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, **kwargs):
+        seen.extend({q.dtype, k.dtype, v.dtype})
+        return sdpa(q, k, v, **kwargs)
+
+    monkeypatch.setattr(rd_models.attention.F, "scaled_dot_product_attention", recording_sdpa)
+    torch.manual_seed(0)
+    attention = MultiHeadAttention(16, 2)
+    x, memory = torch.randn(3, 5, 16), torch.randn(3, 7, 16)
+    reference = [attention(x, is_causal=True)[0], attention(x, memory)[0]]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = [attention(x, is_causal=True)[0], attention(x, memory)[0]]
+    assert seen == [torch.float32] * 4
+    for out, ref in zip(mixed, reference, strict=True):
+        assert out.dtype == torch.bfloat16  # the output projection is autocast's as usual
+        torch.testing.assert_close(out.float(), ref, atol=3e-2, rtol=3e-2)
+    sum(out.float().sum() for out in mixed).backward()
+    assert attention.in_proj_weight.grad is not None
+    assert attention.in_proj_weight.grad.dtype == torch.float32
+
+
 def test_forward_returns_one_attention_map_per_layer(make_config, make_batch) -> None:
     model = Transformer(make_config()).eval()
     src, tgt = make_batch(2, 6), make_batch(2, 4)
