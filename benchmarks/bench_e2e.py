@@ -174,12 +174,13 @@ class PlainLoop:
             collate_fn=self.collate,
         )
         self.iterator = iter(self.loader)
-        # The paper config's precision (`--set training.precision=bf16`): the same autocast as
-        # the Trainer's, so both contenders compute at the same precision.
+        # The paper config's precision (`--set training.precision=bf16`): the same autocast (and
+        # for fp16 loss scaling) as the Trainer's, so both contenders compute at one precision.
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(cfg.training.precision)
         self.autocast = (
             (lambda: torch.autocast("cpu", dtype=dtype)) if dtype else contextlib.nullcontext
         )
+        self.scaler = torch.amp.GradScaler("cpu") if dtype == torch.float16 else None
 
     def collate(self, rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         def pad(key: str) -> torch.Tensor:
@@ -210,8 +211,13 @@ class PlainLoop:
                     ignore_index=self.pad,
                     label_smoothing=self.smoothing,
                 )
-            loss.backward()
-            self.optimizer.step()
+            if self.scaler is not None:
+                self.scaler.scale(loss).backward()
+                self.scaler.step(self.optimizer)
+                self.scaler.update()
+            else:
+                loss.backward()
+                self.optimizer.step()
             self.scheduler.step()
             self.optimizer.zero_grad(set_to_none=True)
             tokens += int(tgt.ne(self.pad).sum())

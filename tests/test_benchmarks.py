@@ -137,8 +137,10 @@ def test_gpu_benchmark_runs_on_a_cpu_with_a_tiny_model(tmp_path: Path) -> None:
 
 
 def test_plain_loop_computes_at_the_papers_precision(tmp_path: Path, monkeypatch) -> None:
-    """`--set training.precision=bf16` puts the plain contender under the same autocast as the
-    paper's Trainer, so the two are compared at one precision."""
+    """`--set training.precision=bf16|fp16` runs the plain contender's forward under the same
+    autocast as the paper's Trainer (fp16 with loss scaling), so both compute at one precision."""
+    import torch
+
     monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path))
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     import bench_e2e
@@ -147,20 +149,32 @@ def test_plain_loop_computes_at_the_papers_precision(tmp_path: Path, monkeypatch
 
     from rd_training import load_config
 
-    for precision, expected in (("fp32", False), ("bf16", True)):
-        overrides = [*bench_e2e.QUICK_OVERRIDES, f"training.precision={precision}"]
-        cfg = load_config(DEFAULT_CONFIG, Config, overrides)
-        splits = load_splits(cfg.data)
-        tokenizer = train_tokenizer(splits, cfg.data)
-        data = make_batches(splits, tokenizer, cfg.data)
-        model = bench_e2e.build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
+    cfg = load_config(DEFAULT_CONFIG, Config, bench_e2e.QUICK_OVERRIDES)
+    splits = load_splits(cfg.data)
+    tokenizer = train_tokenizer(splits, cfg.data)
+    data = make_batches(splits, tokenizer, cfg.data)
+    model = bench_e2e.build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
+    expected = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+    for precision, dtype in expected.items():
+        cfg.training.precision = precision
         plain = bench_e2e.PlainLoop(cfg, data, tokenizer, model)
-        with plain.autocast():
-            assert torch_autocast_enabled() is expected
+        logits: list[torch.dtype] = []
+        plain.model.register_forward_hook(
+            lambda module, args, out, seen=logits: seen.append(out.dtype)
+        )
         assert plain.round(2)["tokens"] > 0
+        assert logits == [dtype, dtype], precision
+        assert (plain.scaler is not None) == (precision == "fp16")
 
 
-def torch_autocast_enabled() -> bool:
-    import torch
+def test_precision_probe_times_each_model_at_fp32_and_bf16(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path))
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import probe_precision
 
-    return torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
+    result = probe_precision.probe("number-words", reps=1, steps=2, quick=True)
+    models = ["paper"] + (["marian"] if importlib.util.find_spec("transformers") else [])
+    assert set(result["contenders"]) == {f"{m}-{p}" for m in models for p in ("fp32", "bf16")}
+    assert all(_positive(c["tokens_per_s"]) for c in result["contenders"].values())
+    assert all(_positive(r) for r in result["ratios"].values())
+    assert "paper-bf16/paper-fp32" in result["ratios"]

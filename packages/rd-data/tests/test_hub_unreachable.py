@@ -111,6 +111,23 @@ def test_forced_download_with_unreachable_hub_keeps_the_saved_copy(
     assert again.returncode == 0, again.stderr
 
 
+def test_forced_model_download_in_offline_mode_keeps_the_saved_copy(run) -> None:
+    first = run.cli("rd-download-model", "--repo-id", "org/tiny-model")
+    assert first.returncode == 0, first.stderr
+    target = Path(run.env["RD_ASSETS_DIR"]) / "models" / "org" / "tiny-model"
+    marker = (target / ".rd-data.json").read_text()
+    assert json.loads(marker)["complete"] is True
+
+    result = run.cli(
+        "rd-download-model", "--repo-id", "org/tiny-model", "--force", HF_HUB_OFFLINE="1"
+    )
+
+    assert result.returncode == 2, result.stderr
+    assert "(offline mode: HF_HUB_OFFLINE is set)" in result.stderr
+    assert "the copy saved in assets/ is unchanged" in result.stderr
+    assert (target / ".rd-data.json").read_text() == marker  # still complete
+
+
 def test_reachability_check(hub, closed_endpoint, monkeypatch) -> None:
     for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
         monkeypatch.delenv(var, raising=False)

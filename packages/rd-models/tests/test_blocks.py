@@ -48,31 +48,46 @@ def test_cross_attention_ignores_padded_memory() -> None:
 
 
 def test_attention_runs_in_fp32_under_cpu_autocast(monkeypatch) -> None:
-    """Under CPU bf16 autocast the projections run in bf16 but the attention kernel gets fp32
-    q/k/v (the CPU flash kernel is about 2x slower in bf16); the result stays at bf16 accuracy."""
+    """Under CPU bf16 autocast the projections run in bf16 but attention runs in fp32, with
+    autocast off (the CPU flash kernel is about 2x slower in bf16): the kernel gets fp32 q/k/v
+    and computes in fp32; the explicit path (need_weights) does the same; results stay at bf16
+    accuracy and incremental decoding with a cache matches the full pass."""
     import rd_models.attention
 
-    seen: list[torch.dtype] = []
+    calls: list[tuple[set[torch.dtype], bool, torch.dtype]] = []
     sdpa = torch.nn.functional.scaled_dot_product_attention
 
     def recording_sdpa(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, **kwargs):
-        seen.extend({q.dtype, k.dtype, v.dtype})
-        return sdpa(q, k, v, **kwargs)
+        out = sdpa(q, k, v, **kwargs)
+        calls.append(({q.dtype, k.dtype, v.dtype}, torch.is_autocast_enabled("cpu"), out.dtype))
+        return out
 
     monkeypatch.setattr(rd_models.attention.F, "scaled_dot_product_attention", recording_sdpa)
     torch.manual_seed(0)
     attention = MultiHeadAttention(16, 2)
     x, memory = torch.randn(3, 5, 16), torch.randn(3, 7, 16)
     reference = [attention(x, is_causal=True)[0], attention(x, memory)[0]]
+    calls.clear()
     with torch.autocast("cpu", dtype=torch.bfloat16):
         mixed = [attention(x, is_causal=True)[0], attention(x, memory)[0]]
-    assert seen == [torch.float32] * 4
+        explicit, weights = attention(x, memory, need_weights=True)
+    assert calls == [({torch.float32}, False, torch.float32)] * 2
+    assert weights is not None and weights.dtype == torch.float32
+    torch.testing.assert_close(explicit, mixed[1], atol=1e-2, rtol=1e-2)
     for out, ref in zip(mixed, reference, strict=True):
         assert out.dtype == torch.bfloat16  # the output projection is autocast's as usual
         torch.testing.assert_close(out.float(), ref, atol=3e-2, rtol=3e-2)
     sum(out.float().sum() for out in mixed).backward()
     assert attention.in_proj_weight.grad is not None
     assert attention.in_proj_weight.grad.dtype == torch.float32
+
+    attention.eval()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        full, _ = attention(x, is_causal=True)
+        cache: dict[str, torch.Tensor] = {}
+        steps = [attention(x[:, i : i + 1], is_causal=True, cache=cache)[0] for i in range(5)]
+    assert cache["k"].dtype == torch.float32
+    torch.testing.assert_close(torch.cat(steps, dim=1), full)
 
 
 def test_forward_returns_one_attention_map_per_layer(make_config, make_batch) -> None:

@@ -97,7 +97,7 @@ def unreachable_error(
     if kept:
         return OfflineError(
             f"cannot reach {hub_endpoint()}{because} to download {kind} '{name}' again; the copy "
-            "saved in assets/ is unchanged (without --force it is used)"
+            "saved in assets/ is unchanged; drop --force (force=True) to use it"
         )
     if cache_checked:
         return OfflineError(

@@ -77,10 +77,12 @@ def download_model(
 
     # An unreachable Hub would cost ~23 s of retries before huggingface_hub looks in its cache:
     # look there at once (`local_files_only`), and fail with OfflineError if it is not there.
-    # A forced download keeps the saved copy instead (the cache may hold only part of it).
+    # A forced download that cannot reach the Hub (unreachable, or offline mode) keeps the saved
+    # copy instead of replacing it with the cache's, which may hold only part of the snapshot.
     unreachable = hub_unreachable_reason()
-    if unreachable is not None and saved:
-        raise unreachable_error("model", repo_id, unreachable, kept=True)
+    if saved and (unreachable is not None or hub_offline()):
+        reason = unreachable or "offline mode: HF_HUB_OFFLINE is set"
+        raise unreachable_error("model", repo_id, reason, kept=True)
     local_only = unreachable is not None
 
     from huggingface_hub import hf_hub_download, snapshot_download

@@ -118,17 +118,16 @@ class MultiHeadAttention(nn.Module):
         causal_in_kernel = is_causal and mask is None and q.shape[2] == k.shape[2]
         dropout_p = self.dropout if self.training else 0.0
         weights = None
-        if need_weights:
-            scores = (q @ k.transpose(-2, -1)) / math.sqrt(self.d_head)
-            if causal_in_kernel:
-                mask = _causal_mask(q.shape[2], k.shape[2], q.device)
-            if mask is not None:
-                scores = scores.masked_fill(~mask, float("-inf"))
-            weights = scores.softmax(dim=-1)
-            out = F.dropout(weights, dropout_p, self.training) @ v
-        else:
-            no_autocast = torch.autocast("cpu", enabled=False) if fp32_attention else nullcontext()
-            with no_autocast:
+        with torch.autocast("cpu", enabled=False) if fp32_attention else nullcontext():
+            if need_weights:
+                scores = (q @ k.transpose(-2, -1)) / math.sqrt(self.d_head)
+                if causal_in_kernel:
+                    mask = _causal_mask(q.shape[2], k.shape[2], q.device)
+                if mask is not None:
+                    scores = scores.masked_fill(~mask, float("-inf"))
+                weights = scores.softmax(dim=-1)
+                out = F.dropout(weights, dropout_p, self.training) @ v
+            else:
                 out = F.scaled_dot_product_attention(
                     q, k, v, attn_mask=mask, dropout_p=dropout_p, is_causal=causal_in_kernel
                 )

@@ -1,0 +1,121 @@
+"""fp32 against bf16 autocast for the same pipeline, side by side in one process.
+
+    uv run --all-packages --group bench python benchmarks/probe_precision.py [--reps 5]
+        [--steps 20] [--data number-words|wmt-shaped] [--quick]
+
+The e2e section compares contenders at one precision. This asks the other question: does
+`training.precision=bf16` pay on this machine, for the paper's pipeline and for Marian in it?
+Each contender is `bench_e2e.TrainerRounds` (the real Trainer on the paper's token-budget
+batches) at fp32 and at bf16 on its own copy of the same initial weights, alternating rounds.
+Reports real target tokens/s per contender, bf16/fp32 for each model, and ours against
+Marian with each at its faster precision.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import torch
+from bench_common import alternate, ratio
+from bench_e2e import (
+    QUICK_OVERRIDES,
+    WMT_PAIRS,
+    WMT_QUICK_PAIRS,
+    WMT_SHAPED,
+    TrainerRounds,
+    build_model,
+    wmt_shaped_data,
+)
+from bench_peer import MarianTranslator, transformers_available
+from paper_transformer.config import DEFAULT_CONFIG, Config
+from paper_transformer.data import load_splits, make_batches, train_tokenizer
+
+from rd_training import load_config
+
+PRECISIONS = ("fp32", "bf16")
+
+
+def probe(data_set: str, reps: int, steps: int, quick: bool) -> dict[str, Any]:
+    """Tokens/s of the paper (and Marian, with transformers) at fp32 and bf16 on `data_set`."""
+    base = [*QUICK_OVERRIDES] if quick else []
+    if data_set == "wmt-shaped":
+        base = [*WMT_SHAPED, *base]
+    cfgs = {
+        p: load_config(DEFAULT_CONFIG, Config, [*base, f"training.precision={p}"])
+        for p in PRECISIONS
+    }
+    cfg = cfgs["fp32"]
+    if data_set == "wmt-shaped":
+        data, tokenizer = wmt_shaped_data(cfg, WMT_QUICK_PAIRS if quick else WMT_PAIRS)
+    else:
+        splits = load_splits(cfg.data)
+        tokenizer = train_tokenizer(splits, cfg.data)
+        data = make_batches(splits, tokenizer, cfg.data)
+
+    torch.manual_seed(cfg.training.seed)
+    initial = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id).state_dict()
+    models = ["paper"] + (["marian"] if transformers_available() else [])
+    out = Path(tempfile.mkdtemp(prefix="rd-probe-precision-"))
+    contenders = {}
+    for name in models:
+        for precision in PRECISIONS:
+            model: torch.nn.Module = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
+            model.load_state_dict(initial)
+            if name == "marian":
+                model = MarianTranslator(model, tokenizer.bos_id, tokenizer.eos_id)
+            key = f"{name}-{precision}"
+            rounds = TrainerRounds(cfgs[precision], data, tokenizer, model, out / key)
+            contenders[key] = lambda r=rounds: r.round(steps)
+    try:
+        results = alternate(contenders, reps)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+    ratios = {f"{m}-bf16/{m}-fp32": ratio(results, f"{m}-bf16", f"{m}-fp32") for m in models}
+    if "marian" in models:
+        best = {
+            m: max(PRECISIONS, key=lambda p: results[f"{m}-{p}"]["tokens_per_s"]) for m in models
+        }
+        ours, theirs = f"paper-{best['paper']}", f"marian-{best['marian']}"
+        ratios[f"{ours}/{theirs} (each at its faster precision)"] = ratio(results, ours, theirs)
+    return {"data": data_set, "steps_per_round": steps, "contenders": results, "ratios": ratios}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument(
+        "--data", choices=["number-words", "wmt-shaped"], action="append", help="default: both"
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny config and data (a smoke run)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    if args.reps < 1 or args.steps < 1:
+        parser.error("--reps and --steps must be >= 1")
+    if not transformers_available():
+        print("marian skipped: transformers not installed (uv run --group bench ...)")
+    report = []
+    for data_set in args.data or ["number-words", "wmt-shaped"]:
+        result = probe(data_set, args.reps, args.steps, args.quick)
+        report.append(result)
+        print(f"{data_set} ({args.steps} steps/round, median of {args.reps}):")
+        for name, r in result["contenders"].items():
+            ms = 1000 * r["seconds"] / args.steps
+            print(f"  {name:12s} {r['tokens_per_s']:9,.0f} real tgt tok/s  ({ms:.1f} ms/step)")
+        for name, value in result["ratios"].items():
+            print(f"  {name} = {value:.3f}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
