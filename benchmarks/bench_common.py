@@ -8,6 +8,7 @@ alike. A contender's round returns what it measured; the medians over repetition
 from __future__ import annotations
 
 import importlib.util
+import os
 import statistics
 import sys
 from collections.abc import Callable
@@ -16,6 +17,13 @@ from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Contenders alternate in one process. oneDNN, which runs torch's bf16 matrix products on the
+# CPU, keeps 1024 kernel primitives by default (one per shape); with several models on varying
+# batch shapes one contender's primitives evict another's, and each round pays to rebuild them
+# (WMT-shaped, paper at bf16 beside Marian: 274 -> 200 ms per step with a larger cache). Set
+# before torch first uses oneDNN; the scripts import this module before torch.
+os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16384")
 
 Round = Callable[[], dict[str, float]]
 """One timed round of a contender: returns at least `seconds` and `tokens` (real target tokens)."""

@@ -23,6 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_common  # noqa: F401  (first: it sizes oneDNN's cache before torch loads)
 import torch
 from bench_common import alternate, ratio
 from bench_e2e import (

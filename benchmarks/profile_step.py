@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_common  # noqa: F401  (first: it sizes oneDNN's cache before torch loads)
 import torch
 from bench_common import load_rd_models_benchmark
 from bench_e2e import build_model, make_loss_fn

@@ -29,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_common  # noqa: F401  (first: it sizes oneDNN's cache before torch loads)
 import torch
 from bench_e2e import QUICK_OVERRIDES, WMT_PAIRS, WMT_QUICK_PAIRS, bench_end_to_end
 from bench_model import QUICK_SHAPES, SHAPES, bench_model
