@@ -90,7 +90,8 @@ def main() -> None:
         with profile() as prof:
             steps(model, optimizer)
         print(
-            f"\n== {name} ({args.precision}): {1000 * plain_s:.1f} ms/step without the profiler (median of 3 passes)"
+            f"\n== {name} ({args.precision}): {1000 * plain_s:.1f} ms/step without the profiler "
+            "(median of 3 passes)"
         )
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.rows))
 

@@ -80,10 +80,11 @@ def download_model(
     # A forced download that cannot reach the Hub (unreachable, or offline mode) keeps the saved
     # copy instead of replacing it with the cache's, which may hold only part of the snapshot.
     unreachable = hub_unreachable_reason()
-    if saved and (unreachable is not None or hub_offline()):
+    local_only = unreachable is not None
+    cache_only = local_only or hub_offline()
+    if saved and cache_only:
         reason = unreachable or "offline mode: HF_HUB_OFFLINE is set"
         raise unreachable_error("model", repo_id, reason, kept=True)
-    local_only = unreachable is not None
 
     from huggingface_hub import hf_hub_download, snapshot_download
 
@@ -105,7 +106,7 @@ def download_model(
                     link_or_copy(path, staging / path.relative_to(snapshot))
                 # From the cache alone the snapshot may hold only the files fetched before:
                 # not complete, so the next call with the Hub in reach downloads the rest.
-                info.update(complete=not (local_only or hub_offline()), commit=snapshot.name)
+                info.update(complete=not cache_only, commit=snapshot.name)
                 write_json_atomic(staging / MARKER, info)
                 move_into_place(staging, target)
             return target
