@@ -110,3 +110,46 @@ def test_embeddings_are_scaled_and_three_way_tied(make_config) -> None:
     ids = torch.tensor([[5]])
     expected = model.src_embed.weight[5] * math.sqrt(16) + sinusoids(1, 16)[0]
     torch.testing.assert_close(model._embed(model.src_embed, ids)[0, 0], expected)
+
+
+def test_residual_stream_is_bf16_under_cpu_bf16_autocast(make_config, make_batch) -> None:
+    """Under CPU bf16 autocast the residual stream (embedding output, every LayerNorm's input,
+    the encoder output) is bf16, so no layer casts activations; without autocast or under fp16
+    autocast it stays fp32. Logits keep bf16 accuracy, parameter gradients are fp32, and cached
+    incremental decoding matches the full pass."""
+    torch.manual_seed(0)
+    seen: list[torch.dtype] = []
+    for norm_first in (False, True):
+        model = Transformer(make_config(norm_first=norm_first))
+        seen.clear()
+        for module in model.modules():
+            if isinstance(module, torch.nn.LayerNorm):
+                module.register_forward_pre_hook(lambda _, args: seen.append(args[0].dtype))
+        src, tgt = make_batch(3, 6), make_batch(3, 5)
+        reference = model(src, tgt)
+        assert set(seen) == {torch.float32}
+        seen.clear()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            logits = model(src, tgt)
+            memory, _ = model.encode(src)
+        assert seen and set(seen) == {torch.bfloat16}
+        assert memory.dtype == torch.bfloat16
+        torch.testing.assert_close(logits.float(), reference, atol=6e-2, rtol=6e-2)
+        logits.float().sum().backward()
+        grads = [p.grad for p in model.parameters()]
+        assert all(g is not None and g.dtype == torch.float32 and g.isfinite().all() for g in grads)
+        seen.clear()
+        with torch.autocast("cpu", dtype=torch.float16):
+            model(src, tgt)
+        assert set(seen) == {torch.float32}
+
+    model.eval()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        full = model(src, tgt)
+        memory, src_pad = model.encode(src)
+        cache = None
+        steps = []
+        for i in range(tgt.shape[1]):
+            step, cache = model.decode(tgt[:, i : i + 1], memory, src_pad, cache)
+            steps.append(step)
+    torch.testing.assert_close(torch.cat(steps, dim=1), full, atol=3e-2, rtol=3e-2)
