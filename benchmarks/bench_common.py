@@ -61,6 +61,17 @@ def ratio(results: dict[str, Any], ours: str, theirs: str, key: str = "tokens_pe
     return float(results[ours][key] / results[theirs][key])
 
 
+def paired_ratio(results: dict[str, Any], ours: str, theirs: str) -> float:
+    """The median over repetitions of `ours / theirs` in that repetition's rounds (which ran
+    back to back): a throughput ratio that the machine's slow drift affects less than the ratio
+    of the two medians does."""
+
+    def tps(name: str) -> list[float]:
+        return [r["tokens"] / r["seconds"] for r in results[name]["rounds"]]
+
+    return float(statistics.median(a / b for a, b in zip(tps(ours), tps(theirs), strict=True)))
+
+
 def load_member_benchmark(member: str, module: str) -> ModuleType:
     """`packages/<member>/benchmarks/<module>.py`, imported once (benchmarks are not packages)."""
     path = ROOT / "packages" / member / "benchmarks" / f"{module}.py"

@@ -37,7 +37,13 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from bench_common import alternate, load_member_benchmark, load_rd_models_benchmark, ratio
+from bench_common import (
+    alternate,
+    load_member_benchmark,
+    load_rd_models_benchmark,
+    paired_ratio,
+    ratio,
+)
 from bench_peer import MarianTranslator, transformers_available
 from datasets import Dataset, DatasetDict
 from paper_transformer.config import DEFAULT_CONFIG, Config
@@ -325,6 +331,7 @@ def bench_end_to_end(
     pairs = [("paper", "plain")] + ([("paper", "marian")] if "marian" in results else [])
     ratios = {f"{a}/{b}": ratio(results, a, b) for a, b in pairs}
     ratios_best = {f"{a}/{b}": ratio(results, a, b, "best_tokens_per_s") for a, b in pairs}
+    ratios_paired = {f"{a}/{b}": paired_ratio(results, a, b) for a, b in pairs}
     return {
         "config": {
             "data": data_set,
@@ -339,6 +346,7 @@ def bench_end_to_end(
         "contenders": results,
         "ratios": ratios,
         "ratios_best": ratios_best,
+        "ratios_paired": ratios_paired,
         "padding_waste": {
             "paper": padding_waste([list(b) for b in sampler], lengths),
             "plain": padding_waste(plain.batches, lengths),

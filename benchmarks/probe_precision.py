@@ -9,6 +9,11 @@ Each contender is `bench_e2e.TrainerRounds` (the real Trainer on the paper's tok
 batches) at fp32 and at bf16 on its own copy of the same initial weights, alternating rounds.
 Reports real target tokens/s per contender, bf16/fp32 for each model, and ours against
 Marian with each at its faster precision.
+
+`paper-bf16-fp32res` is the paper at bf16 with rd-models' residual stream kept in fp32 (its
+embedding output cast back to fp32 on that one model instance, as before rd-models kept the
+stream in bf16 under CPU bf16 autocast): `paper-bf16/paper-bf16-fp32res` is what that policy
+gains in the real pipeline.
 """
 
 from __future__ import annotations
@@ -39,9 +44,24 @@ from bench_peer import MarianTranslator, transformers_available
 from paper_transformer.config import DEFAULT_CONFIG, Config
 from paper_transformer.data import load_splits, make_batches, train_tokenizer
 
+from rd_models import Transformer
 from rd_training import load_config
 
 PRECISIONS = ("fp32", "bf16")
+
+
+def keep_fp32_residual(model: Transformer) -> Transformer:
+    """This instance's residual stream stays fp32 under CPU bf16 autocast, as it was before
+    rd-models kept it in bf16: its embedding output is cast back to fp32."""
+    embed = model._embed  # the bound method; fails loudly if rd-models renames it
+
+    def fp32_embed(
+        embedding: torch.nn.Embedding, ids: torch.Tensor, offset: int = 0
+    ) -> torch.Tensor:
+        return embed(embedding, ids, offset).float()
+
+    model._embed = fp32_embed  # type: ignore[method-assign]
+    return model
 
 
 def probe(data_set: str, reps: int, steps: int, quick: bool) -> dict[str, Any]:
@@ -66,21 +86,27 @@ def probe(data_set: str, reps: int, steps: int, quick: bool) -> dict[str, Any]:
     models = ["paper"] + (["marian"] if transformers_available() else [])
     out = Path(tempfile.mkdtemp(prefix="rd-probe-precision-"))
     contenders = {}
-    for name in models:
-        for precision in PRECISIONS:
-            model: torch.nn.Module = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
-            model.load_state_dict(initial)
-            if name == "marian":
-                model = MarianTranslator(model, tokenizer.bos_id, tokenizer.eos_id)
-            key = f"{name}-{precision}"
-            rounds = TrainerRounds(cfgs[precision], data, tokenizer, model, out / key)
-            contenders[key] = lambda r=rounds: r.round(steps)
+    variants = [(m, p) for m in models for p in PRECISIONS]
+    variants.insert(2, ("paper", "bf16-fp32res"))
+    for name, precision in variants:
+        ours = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
+        ours.load_state_dict(initial)
+        model: torch.nn.Module = ours
+        if name == "marian":
+            model = MarianTranslator(ours, tokenizer.bos_id, tokenizer.eos_id)
+        elif precision == "bf16-fp32res":
+            model = keep_fp32_residual(ours)
+        key = f"{name}-{precision}"
+        cfg_p = cfgs[precision.split("-")[0]]
+        rounds = TrainerRounds(cfg_p, data, tokenizer, model, out / key)
+        contenders[key] = lambda r=rounds: r.round(steps)
     try:
         results = alternate(contenders, reps)
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
     ratios = {f"{m}-bf16/{m}-fp32": ratio(results, f"{m}-bf16", f"{m}-fp32") for m in models}
+    ratios["paper-bf16/paper-bf16-fp32res"] = ratio(results, "paper-bf16", "paper-bf16-fp32res")
     if "marian" in models:
         best = {
             m: max(PRECISIONS, key=lambda p: results[f"{m}-{p}"]["tokens_per_s"]) for m in models
@@ -111,7 +137,7 @@ def main() -> None:
         print(f"{data_set} ({args.steps} steps/round, median of {args.reps}):")
         for name, r in result["contenders"].items():
             ms = 1000 * r["seconds"] / args.steps
-            print(f"  {name:12s} {r['tokens_per_s']:9,.0f} real tgt tok/s  ({ms:.1f} ms/step)")
+            print(f"  {name:18s} {r['tokens_per_s']:9,.0f} real tgt tok/s  ({ms:.1f} ms/step)")
         for name, value in result["ratios"].items():
             print(f"  {name} = {value:.3f}")
     if args.json:

@@ -193,7 +193,8 @@ def _e2e_lines(e: dict[str, Any]) -> list[str]:
         )
     for name, ratio in e["ratios"].items():
         lines.append(
-            f"  ratio {name} = {ratio:.3f} (medians; best rounds: {e['ratios_best'][name]:.3f})"
+            f"  ratio {name} = {ratio:.3f} (medians; best rounds: {e['ratios_best'][name]:.3f}; "
+            f"median of per-repetition ratios: {e['ratios_paired'][name]:.3f})"
         )
     if e["peer_skipped"]:
         lines.append(f"  marian skipped: {e['peer_skipped']}")

@@ -46,6 +46,8 @@ def test_quick_suite_reports_every_section(tmp_path: Path) -> None:
     # End to end: paper vs plain always; Marian only with transformers, else reported skipped.
     e2e = results["e2e"]
     assert _positive(e2e["ratios"]["paper/plain"])
+    assert set(e2e["ratios_paired"]) == set(e2e["ratios"])
+    assert all(_positive(r) for r in e2e["ratios_paired"].values())
     assert all(_positive(c["tokens_per_s"]) for c in e2e["contenders"].values())
     for name in ("paper", "plain"):
         assert 0 <= e2e["padding_waste"][name] < 1
@@ -89,6 +91,26 @@ def _load_bench_gpu():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_paired_ratio_compares_rounds_that_ran_back_to_back(monkeypatch) -> None:
+    """A machine that slows down mid-run skews the ratio of the two medians; the median of the
+    per-repetition ratios compares each round with its neighbour."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from bench_common import paired_ratio, ratio
+
+    def rounds(seconds: list[float]) -> dict[str, object]:
+        tps = sorted(100 / s for s in seconds)
+        return {
+            "rounds": [{"tokens": 100.0, "seconds": s} for s in seconds],
+            "tokens_per_s": tps[1],
+        }
+
+    # The machine slows down 10x in the second repetition, after our round: the repetitions in
+    # which both ran at one speed say 2x, the medians 20x.
+    results = {"ours": rounds([1.0, 1.0, 10.0]), "theirs": rounds([2.0, 20.0, 20.0])}
+    assert paired_ratio(results, "ours", "theirs") == 2.0
+    assert ratio(results, "ours", "theirs") == 20.0
 
 
 def test_gpu_benchmark_counts_the_issues_flops_for_the_base_model() -> None:
@@ -174,7 +196,25 @@ def test_precision_probe_times_each_model_at_fp32_and_bf16(tmp_path: Path, monke
 
     result = probe_precision.probe("number-words", reps=1, steps=2, quick=True)
     models = ["paper"] + (["marian"] if importlib.util.find_spec("transformers") else [])
-    assert set(result["contenders"]) == {f"{m}-{p}" for m in models for p in ("fp32", "bf16")}
+    expected = {f"{m}-{p}" for m in models for p in ("fp32", "bf16")} | {"paper-bf16-fp32res"}
+    assert set(result["contenders"]) == expected
     assert all(_positive(c["tokens_per_s"]) for c in result["contenders"].values())
     assert all(_positive(r) for r in result["ratios"].values())
-    assert "paper-bf16/paper-fp32" in result["ratios"]
+    assert {"paper-bf16/paper-fp32", "paper-bf16/paper-bf16-fp32res"} <= set(result["ratios"])
+
+    # The fp32-residual contender really keeps the stream fp32 under CPU bf16 autocast.
+    import torch
+
+    from rd_models import Transformer, TransformerConfig
+
+    config = TransformerConfig(
+        src_vocab_size=11, d_model=8, n_heads=2, num_encoder_layers=1, num_decoder_layers=1, d_ff=16
+    )
+    src = torch.tensor([[4, 5, 6, 2]])
+    for model, dtype in [
+        (Transformer(config), torch.bfloat16),
+        (probe_precision.keep_fp32_residual(Transformer(config)), torch.float32),
+    ]:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            memory, _ = model.encode(src)
+        assert memory.dtype == dtype
