@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import platform
 import statistics
+import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -63,8 +66,8 @@ def ratio(results: dict[str, Any], ours: str, theirs: str, key: str = "tokens_pe
 
 def paired_ratio(results: dict[str, Any], ours: str, theirs: str) -> float:
     """The median over repetitions of `ours / theirs` in that repetition's rounds (which ran
-    back to back): a throughput ratio that the machine's slow drift affects less than the ratio
-    of the two medians does."""
+    within seconds of each other): a throughput ratio that the machine's slow drift affects less
+    than the ratio of the two medians."""
 
     def tps(name: str) -> list[float]:
         return [r["tokens"] / r["seconds"] for r in results[name]["rounds"]]
@@ -89,3 +92,57 @@ def load_member_benchmark(member: str, module: str) -> ModuleType:
 def load_rd_models_benchmark() -> ModuleType:
     """`packages/rd-models/benchmarks/bench_transformer.py` (the torch.nn contender lives there)."""
     return load_member_benchmark("rd-models", "bench_transformer")
+
+
+def run_context() -> dict[str, Any]:
+    """Where and when a benchmark ran: machine, date, command line and git state. Call
+    `finish_context` at the end for the load average then."""
+    import torch
+
+    return {
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(),
+            "cuda": torch.cuda.is_available(),
+            "load_avg_start": os.getloadavg(),
+        },
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "command": " ".join(sys.argv),
+        "git": git_state(),
+    }
+
+
+def finish_context(context: dict[str, Any]) -> None:
+    context["machine"]["load_avg_end"] = os.getloadavg()
+
+
+def context_lines(context: dict[str, Any]) -> list[str]:
+    """The two header lines of a report."""
+    m = context["machine"]
+    return [
+        f"{context['date']}; {m['platform']}; {m['cpu_count']} CPUs, torch {m['torch']} "
+        f"({m['torch_threads']} threads), Python {m['python']}; load "
+        f"{m['load_avg_start'][0]:.2f} -> {m['load_avg_end'][0]:.2f}",
+        f"command: {context['command']}; git {context['git']}",
+    ]
+
+
+def git_state() -> str:
+    """HEAD and whether member sources differ from it (others may be editing them)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "packages", "papers"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.split("\n")
+        changed = sorted({line[3:] for line in dirty if line.strip()})
+        return head + (f" + uncommitted {', '.join(changed)}" if changed else "")
+    except OSError:
+        return "unknown"

@@ -11,9 +11,10 @@ Reports real target tokens/s per contender, bf16/fp32 for each model, and ours a
 Marian with each at its faster precision.
 
 `paper-bf16-fp32res` is the paper at bf16 with rd-models' residual stream kept in fp32 (its
-embedding output cast back to fp32 on that one model instance, as before rd-models kept the
+embeddings computed with autocast off on that one model instance, as before rd-models kept the
 stream in bf16 under CPU bf16 autocast): `paper-bf16/paper-bf16-fp32res` is what that policy
-gains in the real pipeline.
+gains in the real pipeline. Ratios are given as the ratio of the medians and as the median of
+the per-repetition ratios.
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_common  # noqa: F401  (first: it sizes oneDNN's cache before torch loads)
 import torch
-from bench_common import alternate, ratio
+from bench_common import (
+    alternate,
+    context_lines,
+    finish_context,
+    paired_ratio,
+    ratio,
+    run_context,
+)
 from bench_e2e import (
     QUICK_OVERRIDES,
     WMT_PAIRS,
@@ -52,13 +60,15 @@ PRECISIONS = ("fp32", "bf16")
 
 def keep_fp32_residual(model: Transformer) -> Transformer:
     """This instance's residual stream stays fp32 under CPU bf16 autocast, as it was before
-    rd-models kept it in bf16: its embedding output is cast back to fp32."""
+    rd-models kept it in bf16: its embeddings are computed with autocast off (the embedding
+    lookup, scaling and positions are fp32 under autocast anyway), so they come out fp32."""
     embed = model._embed  # the bound method; fails loudly if rd-models renames it
 
     def fp32_embed(
         embedding: torch.nn.Embedding, ids: torch.Tensor, offset: int = 0
     ) -> torch.Tensor:
-        return embed(embedding, ids, offset).float()
+        with torch.autocast("cpu", enabled=False):
+            return embed(embedding, ids, offset)
 
     model._embed = fp32_embed  # type: ignore[method-assign]
     return model
@@ -105,15 +115,28 @@ def probe(data_set: str, reps: int, steps: int, quick: bool) -> dict[str, Any]:
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
-    ratios = {f"{m}-bf16/{m}-fp32": ratio(results, f"{m}-bf16", f"{m}-fp32") for m in models}
-    ratios["paper-bf16/paper-bf16-fp32res"] = ratio(results, "paper-bf16", "paper-bf16-fp32res")
+    pairs = [(f"{m}-bf16", f"{m}-fp32", "") for m in models]
+    pairs.append(("paper-bf16", "paper-bf16-fp32res", ""))
     if "marian" in models:
         best = {
             m: max(PRECISIONS, key=lambda p: results[f"{m}-{p}"]["tokens_per_s"]) for m in models
         }
-        ours, theirs = f"paper-{best['paper']}", f"marian-{best['marian']}"
-        ratios[f"{ours}/{theirs} (each at its faster precision)"] = ratio(results, ours, theirs)
-    return {"data": data_set, "steps_per_round": steps, "contenders": results, "ratios": ratios}
+        pairs.append(
+            (
+                f"paper-{best['paper']}",
+                f"marian-{best['marian']}",
+                " (each at its faster precision)",
+            )
+        )
+    ratios = {f"{a}/{b}{note}": ratio(results, a, b) for a, b, note in pairs}
+    ratios_paired = {f"{a}/{b}{note}": paired_ratio(results, a, b) for a, b, note in pairs}
+    return {
+        "data": data_set,
+        "steps_per_round": steps,
+        "contenders": results,
+        "ratios": ratios,
+        "ratios_paired": ratios_paired,
+    }
 
 
 def main() -> None:
@@ -130,18 +153,25 @@ def main() -> None:
         parser.error("--reps and --steps must be >= 1")
     if not transformers_available():
         print("marian skipped: transformers not installed (uv run --group bench ...)")
-    report = []
+    context = run_context()
+    probes = []
+    lines = []
     for data_set in args.data or ["number-words", "wmt-shaped"]:
         result = probe(data_set, args.reps, args.steps, args.quick)
-        report.append(result)
-        print(f"{data_set} ({args.steps} steps/round, median of {args.reps}):")
+        probes.append(result)
+        lines.append(f"{data_set} ({args.steps} steps/round, median of {args.reps}):")
         for name, r in result["contenders"].items():
             ms = 1000 * r["seconds"] / args.steps
-            print(f"  {name:18s} {r['tokens_per_s']:9,.0f} real tgt tok/s  ({ms:.1f} ms/step)")
+            lines.append(
+                f"  {name:18s} {r['tokens_per_s']:9,.0f} real tgt tok/s  ({ms:.1f} ms/step)"
+            )
         for name, value in result["ratios"].items():
-            print(f"  {name} = {value:.3f}")
+            paired = result["ratios_paired"][name]
+            lines.append(f"  {name} = {value:.3f} (median of per-repetition ratios: {paired:.3f})")
+    finish_context(context)
+    print("\n".join([*context_lines(context), *lines]))
     if args.json:
-        args.json.write_text(json.dumps(report, indent=1))
+        args.json.write_text(json.dumps({**context, "probes": probes}, indent=1))
 
 
 if __name__ == "__main__":

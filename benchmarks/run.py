@@ -19,11 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_common  # noqa: F401  (first: it sizes oneDNN's cache before torch loads)
 import torch
+from bench_common import context_lines, finish_context, run_context
 from bench_e2e import QUICK_OVERRIDES, WMT_PAIRS, WMT_QUICK_PAIRS, bench_end_to_end
 from bench_model import QUICK_SHAPES, SHAPES, bench_model
 from bench_startup import bench_startup
@@ -58,21 +55,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     sections = set(args.sections.split(","))
     if args.threads:
         torch.set_num_threads(args.threads)
-    results: dict[str, Any] = {
-        "machine": {
-            "platform": platform.platform(),
-            "cpu_count": os.cpu_count(),
-            "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads(),
-            "python": platform.python_version(),
-            "cuda": torch.cuda.is_available(),
-            "load_avg_start": os.getloadavg(),
-        },
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "command": " ".join(sys.argv),
-        "quick": args.quick,
-        "git": _git_state(),
-    }
+    results: dict[str, Any] = {**run_context(), "quick": args.quick}
     if "model" in sections:
         shapes = QUICK_SHAPES if args.quick else SHAPES
         results["model"] = {name: bench_model(shape, reps) for name, shape in shapes.items()}
@@ -87,28 +70,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     if "startup" in sections:
         results["startup"] = bench_startup(1 if args.quick else reps, torch_baseline=not args.quick)
-    results["machine"]["load_avg_end"] = os.getloadavg()
+    finish_context(results)
     results["goals"] = check_goals(results)
     return results
-
-
-def _git_state() -> str:
-    """HEAD and whether member sources differ from it (others may be editing them)."""
-    try:
-        root = Path(__file__).resolve().parent.parent
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "packages", "papers"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-        ).stdout.split("\n")
-        changed = sorted({line[3:] for line in dirty if line.strip()})
-        return head + (f" + uncommitted {', '.join(changed)}" if changed else "")
-    except OSError:
-        return "unknown"
 
 
 def check_goals(results: dict[str, Any]) -> dict[str, bool | None]:
@@ -139,13 +103,7 @@ def check_goals(results: dict[str, Any]) -> dict[str, bool | None]:
 
 
 def report(results: dict[str, Any]) -> str:
-    m = results["machine"]
-    lines = [
-        f"{results['date']}; {m['platform']}; {m['cpu_count']} CPUs, torch {m['torch']} "
-        f"({m['torch_threads']} threads), Python {m['python']}; load "
-        f"{m['load_avg_start'][0]:.2f} -> {m['load_avg_end'][0]:.2f}",
-        f"command: {results['command']}; git {results['git']}",
-    ]
+    lines = context_lines(results)
     for name, r in results.get("model", {}).items():
         c = r["contenders"]
         s = r["shape"]

@@ -201,6 +201,8 @@ def test_precision_probe_times_each_model_at_fp32_and_bf16(tmp_path: Path, monke
     assert all(_positive(c["tokens_per_s"]) for c in result["contenders"].values())
     assert all(_positive(r) for r in result["ratios"].values())
     assert {"paper-bf16/paper-fp32", "paper-bf16/paper-bf16-fp32res"} <= set(result["ratios"])
+    assert set(result["ratios_paired"]) == set(result["ratios"])
+    assert all(_positive(r) for r in result["ratios_paired"].values())
 
     # The fp32-residual contender really keeps the stream fp32 under CPU bf16 autocast.
     import torch
@@ -215,6 +217,10 @@ def test_precision_probe_times_each_model_at_fp32_and_bf16(tmp_path: Path, monke
         (Transformer(config), torch.bfloat16),
         (probe_precision.keep_fp32_residual(Transformer(config)), torch.float32),
     ]:
+        stream: list[torch.dtype] = []
+        model.encoder_layers[0].register_forward_pre_hook(
+            lambda _, args, seen=stream: seen.append(args[0].dtype)
+        )
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            memory, _ = model.encode(src)
-        assert memory.dtype == dtype
+            model(src, src)
+        assert stream == [dtype]

@@ -113,9 +113,10 @@ def test_embeddings_are_scaled_and_three_way_tied(make_config) -> None:
 
 
 def test_residual_stream_is_bf16_under_cpu_bf16_autocast(make_config, make_batch) -> None:
-    """Under CPU bf16 autocast the residual stream (embedding output, every LayerNorm's input,
-    the encoder output) is bf16, so no layer casts activations; without autocast or under fp16
-    autocast it stays fp32. Logits keep bf16 accuracy, parameter gradients are fp32, and cached
+    """Under CPU bf16 autocast the residual stream (embedding output, every LayerNorm's input)
+    is bf16, so no layer outside attention casts activations; without autocast or under fp16
+    autocast it stays fp32. What `encode` and `features_only` return keeps the parameters' dtype
+    (so memory encoded under autocast decodes outside it), logits keep bf16 accuracy, and cached
     incremental decoding matches the full pass."""
     torch.manual_seed(0)
     seen: list[torch.dtype] = []
@@ -131,25 +132,27 @@ def test_residual_stream_is_bf16_under_cpu_bf16_autocast(make_config, make_batch
         seen.clear()
         with torch.autocast("cpu", dtype=torch.bfloat16):
             logits = model(src, tgt)
-            memory, _ = model.encode(src)
+            memory, src_pad = model.encode(src)
+            features = model(src, tgt, features_only=True)
         assert seen and set(seen) == {torch.bfloat16}
-        assert memory.dtype == torch.bfloat16
+        assert memory.dtype == features.dtype == torch.float32
         torch.testing.assert_close(logits.float(), reference, atol=6e-2, rtol=6e-2)
         logits.float().sum().backward()
-        grads = [p.grad for p in model.parameters()]
-        assert all(g is not None and g.dtype == torch.float32 and g.isfinite().all() for g in grads)
+        assert all(p.grad is not None and p.grad.isfinite().all() for p in model.parameters())
+        # Memory encoded under autocast decodes without it.
+        outside, _ = model.decode(tgt, memory, src_pad)
+        torch.testing.assert_close(outside, reference, atol=6e-2, rtol=6e-2)
         seen.clear()
         with torch.autocast("cpu", dtype=torch.float16):
             model(src, tgt)
         assert set(seen) == {torch.float32}
 
-    model.eval()
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        full = model(src, tgt)
-        memory, src_pad = model.encode(src)
-        cache = None
-        steps = []
-        for i in range(tgt.shape[1]):
-            step, cache = model.decode(tgt[:, i : i + 1], memory, src_pad, cache)
-            steps.append(step)
-    torch.testing.assert_close(torch.cat(steps, dim=1), full, atol=3e-2, rtol=3e-2)
+        model.eval()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            full = model(src, tgt)
+            cache = None
+            steps = []
+            for i in range(tgt.shape[1]):
+                step, cache = model.decode(tgt[:, i : i + 1], memory, src_pad, cache)
+                steps.append(step)
+        torch.testing.assert_close(torch.cat(steps, dim=1), full, atol=3e-2, rtol=3e-2)
