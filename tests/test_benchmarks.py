@@ -224,3 +224,15 @@ def test_precision_probe_times_each_model_at_fp32_and_bf16(tmp_path: Path, monke
         with torch.autocast("cpu", dtype=torch.bfloat16):
             model(src, src)
         assert stream == [dtype]
+
+
+def test_residual_probe_times_both_streams_on_the_same_batches(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path))
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import probe_residual
+
+    result = probe_residual.probe("number-words", reps=2, quick=True)
+    for clock in ("wall", "cpu"):
+        assert set(result[f"{clock}_ms"]) == {"bf16-stream", "fp32-stream"}
+        assert all(len(t[clock]) == 2 for t in result["timings"].values())
+        assert _positive(result[f"{clock}_ratio"]) and _positive(result[f"{clock}_ratio_paired"])

@@ -185,7 +185,7 @@ class Transformer(
         # Under CPU bf16 autocast the residual stream is bf16 (as Megatron-LM's default, without
         # --fp32-residual-connection): the CPU LayerNorm takes bf16 with fp32 affine weights and
         # computes its statistics in fp32, and no layer outside attention casts its input before
-        # each projection and back in the backward pass (1.05-1.11x tokens/s on a 2-core CPU).
+        # each projection and back in the backward pass (3-9% of a step on a 2-core CPU).
         # On CUDA, autocast runs LayerNorm in fp32, so the stream there is fp32 as before. What
         # `encode` and `features_only` return stays in the parameters' dtype.
         if (
