@@ -78,6 +78,21 @@ WMT_SHAPED = ["data.max_tokens=4096"]
 WMT_QUICK_PAIRS, WMT_PAIRS = 400, 50_000
 
 
+def bench_config(data_set: str, overrides: list[str]) -> Config:
+    """The paper config with `overrides`, plus the WMT-shaped settings for `"wmt-shaped"`."""
+    extra = WMT_SHAPED if data_set == "wmt-shaped" else []
+    return load_config(DEFAULT_CONFIG, Config, [*extra, *overrides])
+
+
+def bench_data(data_set: str, cfg: Config, pairs: int = WMT_PAIRS) -> tuple[Any, Any]:
+    """`(data, tokenizer)`: the paper's number-words task, or `pairs` WMT-shaped pairs."""
+    if data_set == "wmt-shaped":
+        return wmt_shaped_data(cfg, pairs)
+    splits = load_splits(cfg.data)
+    tokenizer = train_tokenizer(splits, cfg.data)
+    return make_batches(splits, tokenizer, cfg.data), tokenizer
+
+
 def wmt_shaped_data(cfg: Config, pairs: int) -> tuple[Any, Any]:
     """Random token ids with WMT-shaped lengths in the paper's loader, and a tokenizer stand-in
     (pad 0, bos 1, eos 2, the config's vocabulary size). Targets end with eos, as the paper's."""
@@ -295,14 +310,8 @@ def bench_end_to_end(
     the number-words task or on `pairs` WMT-shaped pairs (`data_set="wmt-shaped"`)."""
     torch.manual_seed(0)
     start = time.perf_counter()
-    if data_set == "wmt-shaped":
-        cfg = load_config(DEFAULT_CONFIG, Config, [*WMT_SHAPED, *overrides])
-        data, tokenizer = wmt_shaped_data(cfg, pairs)
-    else:
-        cfg = load_config(DEFAULT_CONFIG, Config, overrides)
-        splits = load_splits(cfg.data)
-        tokenizer = train_tokenizer(splits, cfg.data)
-        data = make_batches(splits, tokenizer, cfg.data)
+    cfg = bench_config(data_set, overrides)
+    data, tokenizer = bench_data(data_set, cfg, pairs)
     setup_s = time.perf_counter() - start
 
     torch.manual_seed(cfg.training.seed)

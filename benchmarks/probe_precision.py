@@ -43,17 +43,14 @@ from bench_e2e import (
     QUICK_OVERRIDES,
     WMT_PAIRS,
     WMT_QUICK_PAIRS,
-    WMT_SHAPED,
     TrainerRounds,
+    bench_config,
+    bench_data,
     build_model,
-    wmt_shaped_data,
 )
 from bench_peer import MarianTranslator, transformers_available
-from paper_transformer.config import DEFAULT_CONFIG, Config
-from paper_transformer.data import load_splits, make_batches, train_tokenizer
 
 from rd_models import Transformer
-from rd_training import load_config
 
 PRECISIONS = ("fp32", "bf16")
 
@@ -77,19 +74,9 @@ def keep_fp32_residual(model: Transformer) -> Transformer:
 def probe(data_set: str, reps: int, steps: int, quick: bool) -> dict[str, Any]:
     """Tokens/s of the paper (and Marian, with transformers) at fp32 and bf16 on `data_set`."""
     base = [*QUICK_OVERRIDES] if quick else []
-    if data_set == "wmt-shaped":
-        base = [*WMT_SHAPED, *base]
-    cfgs = {
-        p: load_config(DEFAULT_CONFIG, Config, [*base, f"training.precision={p}"])
-        for p in PRECISIONS
-    }
+    cfgs = {p: bench_config(data_set, [*base, f"training.precision={p}"]) for p in PRECISIONS}
     cfg = cfgs["fp32"]
-    if data_set == "wmt-shaped":
-        data, tokenizer = wmt_shaped_data(cfg, WMT_QUICK_PAIRS if quick else WMT_PAIRS)
-    else:
-        splits = load_splits(cfg.data)
-        tokenizer = train_tokenizer(splits, cfg.data)
-        data = make_batches(splits, tokenizer, cfg.data)
+    data, tokenizer = bench_data(data_set, cfg, WMT_QUICK_PAIRS if quick else WMT_PAIRS)
 
     torch.manual_seed(cfg.training.seed)
     initial = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id).state_dict()

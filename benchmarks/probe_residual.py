@@ -29,31 +29,21 @@ from bench_common import context_lines, finish_context, run_context
 from bench_e2e import (
     QUICK_OVERRIDES,
     WMT_QUICK_PAIRS,
-    WMT_SHAPED,
+    bench_config,
+    bench_data,
     build_model,
     make_loss_fn,
-    wmt_shaped_data,
 )
-from paper_transformer.config import DEFAULT_CONFIG, Config
-from paper_transformer.data import load_splits, make_batches, train_tokenizer
 from probe_precision import keep_fp32_residual
 
-from rd_training import build_optimizer, load_config
+from rd_training import build_optimizer
 
 
 def probe(data_set: str, reps: int, quick: bool) -> dict[str, Any]:
     """Per-pass wall and CPU seconds per step of both streams, and their ratios."""
-    base = [*QUICK_OVERRIDES] if quick else []
-    if data_set == "wmt-shaped":
-        cfg = load_config(DEFAULT_CONFIG, Config, [*WMT_SHAPED, *base])
-        data, tokenizer = wmt_shaped_data(cfg, WMT_QUICK_PAIRS if quick else 5000)
-        count = 8
-    else:
-        cfg = load_config(DEFAULT_CONFIG, Config, base)
-        splits = load_splits(cfg.data)
-        tokenizer = train_tokenizer(splits, cfg.data)
-        data = make_batches(splits, tokenizer, cfg.data)
-        count = 20
+    cfg = bench_config(data_set, [*QUICK_OVERRIDES] if quick else [])
+    data, tokenizer = bench_data(data_set, cfg, WMT_QUICK_PAIRS if quick else 5000)
+    count = 8 if data_set == "wmt-shaped" else 20
     batches = [b for _, b in zip(range(count), data.train_loader, strict=False)]
     loss_fn = make_loss_fn(tokenizer, cfg.optim.label_smoothing)
     torch.manual_seed(cfg.training.seed)

@@ -27,10 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_common  # noqa: F401  (first: it sizes oneDNN's cache before torch loads)
 import torch
 from bench_common import load_rd_models_benchmark
-from bench_e2e import build_model, make_loss_fn
+from bench_e2e import bench_data, build_model, make_loss_fn
 from bench_peer import MarianTranslator, transformers_available
 from paper_transformer.config import DEFAULT_CONFIG, Config
-from paper_transformer.data import load_splits, make_batches, train_tokenizer
 from torch.profiler import profile
 
 from rd_training import load_config
@@ -52,9 +51,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     cfg = load_config(DEFAULT_CONFIG, Config, args.overrides)
-    splits = load_splits(cfg.data)
-    tokenizer = train_tokenizer(splits, cfg.data)
-    data = make_batches(splits, tokenizer, cfg.data)
+    data, tokenizer = bench_data("number-words", cfg)
     batches = [b for _, b in zip(range(args.steps), data.train_loader, strict=False)]
 
     torch.manual_seed(cfg.training.seed)

@@ -121,14 +121,14 @@ class Transformer(
             raise ValueError(
                 f"tgt_in batch size {tgt_in.shape[0]} != src batch size {src.shape[0]}"
             )
-        logits, dec_w, cross_w = self._decode(
+        out, dec_w, cross_w = self._decode(
             tgt_in, memory, src_pad, None, return_attention, project=not features_only
         )
         if features_only:
-            logits = logits.to(self.output_weight.dtype)  # fp32 even from a bf16 stream
+            out = out.to(self.output_weight.dtype)  # fp32 even from a bf16 stream
         if return_attention:
-            return logits, {"encoder": enc_w, "decoder": dec_w, "cross": cross_w}
-        return logits
+            return out, {"encoder": enc_w, "decoder": dec_w, "cross": cross_w}
+        return out
 
     def encode(self, src: Tensor) -> tuple[Tensor, Tensor]:
         """Run the encoder.
