@@ -236,3 +236,40 @@ def test_residual_probe_times_both_streams_on_the_same_batches(tmp_path: Path, m
         assert set(result[f"{clock}_ms"]) == {"bf16-stream", "fp32-stream"}
         assert all(len(t[clock]) == 2 for t in result["timings"].values())
         assert _positive(result[f"{clock}_ratio"]) and _positive(result[f"{clock}_ratio_paired"])
+
+
+def test_threads_probe_runs_each_contender_at_the_thread_count_it_reports(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import torch
+
+    monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path))
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import probe_threads
+
+    before = torch.get_num_threads()
+    result = probe_threads.probe("bf16", reps=2, quick=True)  # the real passes, tiny shapes
+    assert torch.get_num_threads() == before
+    assert set(result["results"]) == {"rd_models", "torch.nn", "matmul-fp32", "matmul-bf16"}
+    assert all(len(t) == 2 for t in result["timings"].values())  # the warm-up is not counted
+    assert all(_positive(v) for r in result["results"].values() for v in r.values())
+
+    seen: dict[str, list[int]] = {}
+
+    def recording(name: str):
+        def one_pass() -> float:
+            seen.setdefault(name, []).append(torch.get_num_threads())
+            return 0.01 * torch.get_num_threads()  # "2 threads are twice as slow"
+
+        return one_pass
+
+    fakes = {name: recording(name) for name in ("a", "b")}
+    monkeypatch.setattr(probe_threads, "step_passes", lambda precision, quick: fakes)
+    monkeypatch.setattr(probe_threads, "matmul_passes", lambda size: {})
+    result = probe_threads.probe("fp32", reps=3, quick=True)
+    assert {name: sorted(threads) for name, threads in seen.items()} == {
+        "a": [1] * 4 + [2] * 4,  # warm-up and 3 reps at each thread count
+        "b": [1] * 4 + [2] * 4,
+    }
+    for r in result["results"].values():  # each timing is filed under the count it ran at
+        assert (r["ms_1"], r["ms_2"], r["speedup"]) == (10.0, 20.0, 0.5)
