@@ -23,6 +23,8 @@ from rd_training import (
     Trainer,
     TrainerConfig,
     WarmupCosineLR,
+    barrier,
+    broadcast_object,
     build_optimizer,
     label_smoothed_cross_entropy,
     seed_everything,
@@ -185,6 +187,9 @@ def ddp_rank_main(rank: int, out_dir: str, port: int) -> None:
         out_dir, dropout=0.0, data=shard, max_steps=4, grad_accum_steps=1, save_every=None
     )
     assert trainer.world_size == 2 and trainer.rank == rank
+    assert broadcast_object({"from": rank}) == {"from": 0}  # rank 0's object on both ranks
+    assert broadcast_object(rank, src=1) == 1
+    barrier()
     trainer.fit()
     # fit() freed the DDP wrapper before destroying the process group; freed at interpreter
     # exit instead, its reducer hung a rank on Python 3.13.0. The rank now exits normally.

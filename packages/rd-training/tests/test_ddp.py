@@ -73,3 +73,13 @@ def test_two_gloo_ranks_match_one_process_with_the_same_global_batch(tmp_path: P
     for name in want:
         torch.testing.assert_close(got[name], want[name], rtol=1e-5, atol=1e-6)
     assert json.loads((ddp_dir / "manifest.json").read_text())["world_size"] == 2
+
+
+def test_process_group_helpers_do_nothing_in_one_process(monkeypatch) -> None:
+    from rd_training import barrier, broadcast_object, init_distributed_from_env
+
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    obj = {"run": "20261128-000000"}
+    assert broadcast_object(obj) is obj
+    barrier()  # returns at once
+    assert init_distributed_from_env(torch.device("cpu")) is False  # no WORLD_SIZE: no group

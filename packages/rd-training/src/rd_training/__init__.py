@@ -30,7 +30,14 @@ from rd_training.config import (
     parse_overrides,
     save_config,
 )
-from rd_training.distributed import get_rank, get_world_size, is_main_process
+from rd_training.distributed import (
+    barrier,
+    broadcast_object,
+    get_rank,
+    get_world_size,
+    init_distributed_from_env,
+    is_main_process,
+)
 from rd_training.logging_utils import MetricsLogger, setup_logger
 from rd_training.losses import label_smoothed_cross_entropy, linear_cross_entropy
 from rd_training.manifest import update_manifest, write_manifest
@@ -65,11 +72,14 @@ __all__ = [
     "WarmupLinearLR",
     "__version__",
     "average_checkpoints",
+    "barrier",
+    "broadcast_object",
     "build_optimizer",
     "config_to_dict",
     "cosine_warmup_schedule",
     "get_rank",
     "get_world_size",
+    "init_distributed_from_env",
     "is_main_process",
     "label_smoothed_cross_entropy",
     "latest_checkpoint",

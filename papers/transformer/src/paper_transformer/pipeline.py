@@ -6,6 +6,7 @@ Kept apart from `train.py` so that `train --help` answers without importing torc
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import math
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import torch
+import torch.distributed as dist
 
 from paper_transformer.config import DEFAULT_CONFIG, Config, UserError, validate
 from paper_transformer.data import (
@@ -31,8 +33,13 @@ from rd_training import (
     Trainer,
     TrainerConfig,
     average_checkpoints,
+    barrier,
+    broadcast_object,
     build_optimizer,
     config_to_dict,
+    get_rank,
+    get_world_size,
+    init_distributed_from_env,
     label_smoothed_cross_entropy,
     linear_cross_entropy,
     list_checkpoints,
@@ -195,7 +202,13 @@ def make_eval_fn(
     return eval_fn
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Check everything, then train, average, decode and plot: the `train` command.
+
+    Under torchrun (`WORLD_SIZE` > 1) every rank trains on its own shard of the token-budget
+    batches (`data.max_tokens` per rank and step); rank 0 alone writes the run directory, and
+    decodes and plots after training. Returns the run's summary (None on the other ranks).
+    """
     started = time.perf_counter()
     run_dir = choose_run_dir(args)
     if args.resume not in (None, "auto") and not Path(args.resume).exists():
@@ -221,33 +234,65 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         settings = trainer_config(cfg, args.resume)
     except ValueError as err:
         raise UserError(str(err)) from None
-    resolve_device(cfg.training.device, "training.device")
+    device = resolve_device(cfg.training.device, "training.device")
+    owns_group = init_distributed_from_env(device)  # torchrun: the Trainer uses this group
+    try:
+        # A date-time run name can differ between ranks by a second: rank 0's names the run.
+        run_dir = broadcast_object(run_dir)
+        return _train(args, cfg, settings, run_dir, source, resuming, started)
+    finally:
+        if owns_group:
+            gc.collect()  # the Trainer's DDP wrapper goes before its process group (rd-training)
+            dist.destroy_process_group()
+
+
+def _train(
+    args: argparse.Namespace,
+    cfg: Config,
+    settings: TrainerConfig,
+    run_dir: Path,
+    source: Path | None,
+    resuming: bool,
+    started: float,
+) -> dict[str, Any] | None:
+    """`run` once the configuration is checked (and the process group exists under torchrun)."""
+    rank, world = get_rank(), get_world_size()
+    if rank > 0:  # rank 0 generates the data, caches its tokenization and writes the run first
+        barrier()
     splits = load_splits(cfg.data)  # fails before anything is written when data is missing
     # Shared BPE vocabulary: learned once per run, reloaded when resuming.
-    if source is not None and (source / "tokenizer.json").is_file():
+    if rank > 0:
+        tokenizer = BPETokenizer.load(run_dir / "tokenizer.json")
+    elif source is not None and (source / "tokenizer.json").is_file():
         tokenizer = BPETokenizer.load(source / "tokenizer.json")
     else:
         tokenizer = train_tokenizer(splits, cfg.data)
     try:
-        data = make_batches(splits, tokenizer, cfg.data)
+        data = make_batches(splits, tokenizer, cfg.data, rank, world)
     except ValueError as err:  # e.g. data.max_length drops every pair
         raise UserError(f"data: {err}") from None
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise UserError(f"cannot create the run directory {run_dir}: {err.strerror}") from None
-    setup_logger("paper_transformer", log_file=run_dir / "train.log")
-    setup_logger("rd_training", log_file=run_dir / "train.log")
+    if rank == 0:
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise UserError(f"cannot create the run directory {run_dir}: {err.strerror}") from None
+    log_file = run_dir / "train.log" if rank == 0 else None
+    setup_logger("paper_transformer", log_file=log_file, rank=rank)
+    setup_logger("rd_training", log_file=log_file, rank=rank)
     log.info("run directory: %s", run_dir)
     if args.resume == "auto" and not resuming:
         log.warning("nothing to resume in %s: starting a new run", run_dir)
-    save_config(cfg, run_dir / "config.yaml")
-    if not resuming:
-        tokenizer.save(run_dir / "tokenizer.json")
+    if rank == 0:
+        save_config(cfg, run_dir / "config.yaml")
+        if not resuming:
+            tokenizer.save(run_dir / "tokenizer.json")
+        barrier()  # the other ranks may read the data, its tokenization and the tokenizer now
+    per_rank = f" per rank ({world} ranks)" if world > 1 else ""
     log.info(
-        "data: %d train pairs in %d batches of <= %d tokens; vocabulary %d; %.1fs so far",
+        "data: %d train pairs in %d batches%s of <= %d tokens; vocabulary %d; %.1fs so far",
         len(data.tokenized["train"]),
         len(data.train_loader),
+        per_rank,
         cfg.data.max_tokens,
         tokenizer.vocab_size,
         time.perf_counter() - started,
@@ -278,6 +323,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out_dir=run_dir,
     )
     summary = trainer.fit()
+    if rank > 0:  # rank 0 averages, decodes and plots
+        return None
     train_seconds = summary["elapsed_s"]
     resumed_step = 0
     if resuming:  # the step this session started from, as the Trainer recorded it

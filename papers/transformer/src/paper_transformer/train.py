@@ -60,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, ConfigError, RdDataError) as err:
         print(f"train: error: {err}", file=sys.stderr)
         return 2
+    if result is None:  # a torchrun rank other than 0: rank 0 reports
+        return 0
     m, steps, first = result["metrics"], result["steps"], result["resumed_step"]
     trained = (
         f"Continued from step {first} to {steps} ({steps - first} steps)"
