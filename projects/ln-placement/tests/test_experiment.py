@@ -67,7 +67,7 @@ BAD_INPUTS = [
     ("variants=[mid-ln]", "unknown ['mid-ln']"),
     ("optim.learning_rate=1", "learning_rate"),
     ("optim.lr=-1", "lr must be a finite number > 0"),
-    ("optim.lr=.inf", "optim.lr must be finite"),
+    ("optim.lr=.inf", "optim: lr must be a finite number > 0"),
     ("optim.beta2=1", "beta parameter"),
     ("optim.warmup_steps=-1", "warmup_steps must be >= 0"),
     ("optim.warmup_steps=7", "optim.warmup_steps (7) must be <= max_steps (6)"),

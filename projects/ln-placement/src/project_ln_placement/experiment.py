@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -119,7 +118,6 @@ def check_config(cfg: ExperimentConfig) -> None:
         positive(f"task.{name}", getattr(cfg.task, name))
     # A Transformer without layers has no LayerNorm to place (TransformerConfig allows 0).
     positive("model.num_layers", cfg.model.num_layers)
-    need(math.isfinite(cfg.optim.lr), "optim.lr", "finite", cfg.optim.lr)
 
     def built(section: str, build: Any) -> Any:
         try:
