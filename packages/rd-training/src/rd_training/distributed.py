@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import TypeVar
 
 import torch
@@ -31,10 +32,15 @@ def is_main_process() -> bool:
     return get_rank() == 0
 
 
-def init_distributed_from_env(device: torch.device) -> bool:
+def init_distributed_from_env(device: torch.device, timeout: timedelta | None = None) -> bool:
     """Initialise the default process group when torchrun's `WORLD_SIZE` > 1 is set.
 
     Uses NCCL for CUDA devices and gloo otherwise. Does nothing when already initialised.
+
+    Args:
+        device: this rank's device (it picks the backend; a CUDA device becomes the current one).
+        timeout: how long a collective waits for the other ranks (None: torch's default, 10
+            minutes for NCCL, 30 for gloo); longer when one rank prepares data the others wait for.
 
     Returns:
         True if this call created the process group.
@@ -46,7 +52,7 @@ def init_distributed_from_env(device: torch.device) -> bool:
     backend = "nccl" if device.type == "cuda" else "gloo"
     if device.type == "cuda":
         torch.cuda.set_device(device)
-    dist.init_process_group(backend=backend)
+    dist.init_process_group(backend=backend, timeout=timeout)
     return True
 
 

@@ -141,12 +141,7 @@ class Trainer:
         self.model = model.to(self.device)
         self.train_model: nn.Module = self.model
         self.ddp_model: nn.parallel.DistributedDataParallel | None = None
-        if self.world_size > 1:
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self.ddp_model = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
-            self.train_model = self.ddp_model
-        if config.compile:
-            self.train_model = torch.compile(self.train_model)  # type: ignore[assignment]
+        self._wrap_model()
         self.params = [p for group in optimizer.param_groups for p in group["params"]]
 
         # Mixed precision: bf16 needs no loss scaling; fp16 does.
@@ -168,6 +163,9 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def fit(self) -> dict[str, Any]:
         """Train until `max_steps` / `max_epochs`, then evaluate and save a final checkpoint.
+
+        Under DDP, once per Trainer: at the end it frees its DDP wrapper (and destroys the
+        process group if it created it).
 
         Returns:
             A summary: status, step, epoch, last train loss, best metric, last checkpoint, out_dir.
@@ -277,8 +275,9 @@ class Trainer:
                     end_time=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                     final_step=self.step,
                 )
-            if self._owns_process_group and dist.is_initialized():
+            if self.ddp_model is not None:  # also when the caller owns the process group
                 self._release_ddp()
+            if self._owns_process_group and dist.is_initialized():
                 dist.destroy_process_group()
         last = self.checkpoint_dir / checkpoint_dir_name(self._last_saved_step)
         if self._stop_signal:
@@ -415,6 +414,16 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         return mean_loss, total_tokens, grad_norm, lr
 
+    def _wrap_model(self) -> None:
+        """`train_model`: the model, in DDP under torchrun, compiled if asked."""
+        self.train_model = self.model
+        if self.world_size > 1:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.ddp_model = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+            self.train_model = self.ddp_model
+        if self.config.compile:
+            self.train_model = torch.compile(self.train_model)  # type: ignore[assignment]
+
     def _release_ddp(self) -> None:
         """Free the DDP wrapper now, before its process group is destroyed.
 
@@ -522,15 +531,23 @@ class Trainer:
         self.best = extra.get("best")
         if self.metrics is not None:
             self.metrics.truncate_after(self.step)
-        if extra.get("in_epoch"):
+        anchors = extra.get("anchor_sampler_states") or [None]
+        if extra.get("in_epoch") and len(anchors) != self.world_size:
+            # Other shards: the saved position means nothing to them. The epoch starts again.
+            logger.warning(
+                "the checkpoint was saved by %d rank(s), this run has %d: epoch %d starts again "
+                "from its first batch",
+                len(anchors),
+                self.world_size,
+                self.epoch,
+            )
+            self._start_epoch()
+        elif extra.get("in_epoch"):
             # Rewind the data pipeline to the start of the epoch and replay the consumed batches.
-            anchors = extra.get("anchor_sampler_states") or [None]
             if self.sampler is not None:
                 self.sampler.set_epoch(self.epoch)
-                if len(anchors) == self.world_size and anchors[self.rank] is not None:
+                if anchors[self.rank] is not None:
                     self.sampler.load_state_dict(anchors[self.rank])
-                else:
-                    logger.warning("world size changed since the checkpoint: data order restarts")
             set_rng_state(state.extra_tensors, extra["anchor_rng"])
             self._start_epoch_from_anchor(anchors)
             for _ in range(extra["batches_in_epoch"]):

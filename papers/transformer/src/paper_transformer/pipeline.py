@@ -6,7 +6,7 @@ Kept apart from `train.py` so that `train --help` answers without importing torc
 from __future__ import annotations
 
 import argparse
-import gc
+import datetime
 import json
 import logging
 import math
@@ -16,9 +16,11 @@ from typing import Any, cast
 
 import torch
 import torch.distributed as dist
+from datasets import DatasetDict
 
 from paper_transformer.config import DEFAULT_CONFIG, Config, UserError, validate
 from paper_transformer.data import (
+    Batches,
     eval_batches,
     load_splits,
     make_batches,
@@ -33,7 +35,6 @@ from rd_training import (
     Trainer,
     TrainerConfig,
     average_checkpoints,
-    barrier,
     broadcast_object,
     build_optimizer,
     config_to_dict,
@@ -235,15 +236,56 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     except ValueError as err:
         raise UserError(str(err)) from None
     device = resolve_device(cfg.training.device, "training.device")
-    owns_group = init_distributed_from_env(device)  # torchrun: the Trainer uses this group
+    # torchrun: the Trainer uses this group. Rank 0 prepares the data while the others wait in a
+    # collective: an hour, not NCCL's default 10 minutes (WMT14's BPE and tokenization take ~10).
+    owns_group = init_distributed_from_env(device, timeout=datetime.timedelta(hours=1))
     try:
         # A date-time run name can differ between ranks by a second: rank 0's names the run.
         run_dir = broadcast_object(run_dir)
         return _train(args, cfg, settings, run_dir, source, resuming, started)
     finally:
-        if owns_group:
-            gc.collect()  # the Trainer's DDP wrapper goes before its process group (rd-training)
+        if owns_group:  # the Trainer freed its DDP wrapper at the end of fit()
             dist.destroy_process_group()
+
+
+def _batches(
+    splits: DatasetDict, tokenizer: BPETokenizer, cfg: Config, rank: int, world: int
+) -> Batches:
+    try:
+        return make_batches(splits, tokenizer, cfg.data, rank, world)
+    except ValueError as err:  # e.g. data.max_length drops every pair
+        raise UserError(f"data: {err}") from None
+
+
+def _prepare(
+    args: argparse.Namespace,
+    cfg: Config,
+    run_dir: Path,
+    source: Path | None,
+    resuming: bool,
+    world: int,
+) -> tuple[DatasetDict, BPETokenizer, Batches]:
+    """Rank 0's setup: the data, the vocabulary, rank 0's batches and the run directory."""
+    splits = load_splits(cfg.data)  # fails before anything is written when data is missing
+    # Shared BPE vocabulary: learned once per run, reloaded when resuming.
+    if source is not None and (source / "tokenizer.json").is_file():
+        tokenizer = BPETokenizer.load(source / "tokenizer.json")
+    else:
+        tokenizer = train_tokenizer(splits, cfg.data)
+    data = _batches(splits, tokenizer, cfg, 0, world)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"cannot create the run directory {run_dir}: {err.strerror}") from None
+    setup_logger("paper_transformer", log_file=run_dir / "train.log")
+    setup_logger("rd_training", log_file=run_dir / "train.log")
+    log.info("run directory: %s", run_dir)
+    if args.resume == "auto" and not resuming:
+        log.warning("nothing to resume in %s: starting a new run", run_dir)
+    save_config(cfg, run_dir / "config.yaml")
+    if not resuming:
+        tokenizer.save(run_dir / "tokenizer.json")
+    return splits, tokenizer, data
 
 
 def _train(
@@ -257,36 +299,23 @@ def _train(
 ) -> dict[str, Any] | None:
     """`run` once the configuration is checked (and the process group exists under torchrun)."""
     rank, world = get_rank(), get_world_size()
-    if rank > 0:  # rank 0 generates the data, caches its tokenization and writes the run first
-        barrier()
-    splits = load_splits(cfg.data)  # fails before anything is written when data is missing
-    # Shared BPE vocabulary: learned once per run, reloaded when resuming.
-    if rank > 0:
-        tokenizer = BPETokenizer.load(run_dir / "tokenizer.json")
-    elif source is not None and (source / "tokenizer.json").is_file():
-        tokenizer = BPETokenizer.load(source / "tokenizer.json")
-    else:
-        tokenizer = train_tokenizer(splits, cfg.data)
-    try:
-        data = make_batches(splits, tokenizer, cfg.data, rank, world)
-    except ValueError as err:  # e.g. data.max_length drops every pair
-        raise UserError(f"data: {err}") from None
     if rank == 0:
         try:
-            run_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise UserError(f"cannot create the run directory {run_dir}: {err.strerror}") from None
-    log_file = run_dir / "train.log" if rank == 0 else None
-    setup_logger("paper_transformer", log_file=log_file, rank=rank)
-    setup_logger("rd_training", log_file=log_file, rank=rank)
-    log.info("run directory: %s", run_dir)
-    if args.resume == "auto" and not resuming:
-        log.warning("nothing to resume in %s: starting a new run", run_dir)
-    if rank == 0:
-        save_config(cfg, run_dir / "config.yaml")
-        if not resuming:
-            tokenizer.save(run_dir / "tokenizer.json")
-        barrier()  # the other ranks may read the data, its tokenization and the tokenizer now
+            splits, tokenizer, data = _prepare(args, cfg, run_dir, source, resuming, world)
+        except BaseException:
+            broadcast_object(None)  # the other ranks stop too (quietly: rank 0 reports)
+            raise
+        broadcast_object(tokenizer)
+    else:
+        # Rank 0 generates the data, learns (or loads) the vocabulary, caches the tokenization
+        # and writes the run's files first; the others take its tokenizer and read the cache.
+        setup_logger("paper_transformer", rank=rank)
+        setup_logger("rd_training", rank=rank)
+        sent: BPETokenizer | None = broadcast_object(None)
+        if sent is None:
+            raise UserError("rank 0 stopped before training (its error is above)")
+        tokenizer, splits = sent, load_splits(cfg.data)
+        data = _batches(splits, tokenizer, cfg, rank, world)
     per_rank = f" per rank ({world} ranks)" if world > 1 else ""
     log.info(
         "data: %d train pairs in %d batches%s of <= %d tokens; vocabulary %d; %.1fs so far",

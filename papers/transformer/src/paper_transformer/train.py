@@ -13,6 +13,7 @@ hypotheses.<split>.txt and plots/.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = run(args)
     except (UserError, ConfigError, RdDataError) as err:
-        print(f"train: error: {err}", file=sys.stderr)
+        if os.environ.get("RANK", "0") == "0":  # under torchrun rank 0 reports for every rank
+            print(f"train: error: {err}", file=sys.stderr)
         return 2
     if result is None:  # a torchrun rank other than 0: rank 0 reports
         return 0
