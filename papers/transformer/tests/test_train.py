@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -116,7 +117,10 @@ def test_data_that_leaves_nothing_to_train_on_is_one_line(
 
 
 def test_a_finished_run_is_never_trained_over(
-    finished_run: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+    finished_run: tuple[Path, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
 ) -> None:
     run_dir, _ = finished_run
     monkeypatch.setenv("RD_ASSETS_DIR", str(run_dir.parents[2]))
@@ -125,6 +129,16 @@ def test_a_finished_run_is_never_trained_over(
     assert capsys.readouterr().err == (
         f"train: error: {run_dir} already holds a run: continue it with --resume auto, "
         "or choose another --run-name\n"
+    )
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
+    # Nor continued from another run's checkpoint (its tokenizer, config and metrics would mix).
+    other = tmp_path / "other"
+    shutil.copytree(run_dir, other)
+    checkpoint = other / "checkpoints" / "step_00000040"
+    assert main(["--run-name", run_dir.name, "--resume", str(checkpoint)]) == 2
+    assert capsys.readouterr().err == (
+        f"train: error: {run_dir} already holds a run, and --resume names another run's "
+        "checkpoint: continue it under a new --run-name\n"
     )
     assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
 
@@ -160,6 +174,14 @@ def test_resume_auto_continues_with_the_runs_own_config(
         capsys.readouterr().err
     )
     assert not (run_dir.parent / "r2").exists()
+    # Continued in a directory that a failed start left a tokenizer in: the checkpoint's run's
+    # tokenizer replaces it (the model's ids are that one's).
+    partial = run_dir.parent / "r3"
+    partial.mkdir()
+    (partial / "tokenizer.json").write_text("{}")
+    assert main(["--resume", str(checkpoint), "--run-name", "r3", *quick,
+                 "training.max_steps=11"]) == 0  # fmt: skip
+    assert (partial / "tokenizer.json").read_bytes() == (run_dir / "tokenizer.json").read_bytes()
 
 
 def test_resume_auto_without_a_run_name_picks_the_newest_training(

@@ -225,6 +225,11 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     source = run_dir if resuming else None
     if args.resume not in (None, "auto"):
         checkpoint_run = Path(args.resume).resolve().parent.parent  # <run>/checkpoints/step_*
+        if checkpoint_run != run_dir.resolve() and (run_dir / "manifest.json").is_file():
+            raise UserError(
+                f"{run_dir} already holds a run, and --resume names another run's checkpoint: "
+                "continue it under a new --run-name"
+            )
         if (checkpoint_run / "config.yaml").is_file():
             source = checkpoint_run
     cfg = load_run_config(args, source)
@@ -283,7 +288,7 @@ def _prepare(
     if args.resume == "auto" and not resuming:
         log.warning("nothing to resume in %s: starting a new run", run_dir)
     save_config(cfg, run_dir / "config.yaml")
-    if not resuming:
+    if source is None or source.resolve() != run_dir.resolve():  # not the run's own tokenizer
         tokenizer.save(run_dir / "tokenizer.json")
     return splits, tokenizer, data
 
