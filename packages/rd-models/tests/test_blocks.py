@@ -156,3 +156,14 @@ def test_residual_stream_is_bf16_under_cpu_bf16_autocast(make_config, make_batch
                 step, cache = model.decode(tgt[:, i : i + 1], memory, src_pad, cache)
                 steps.append(step)
         torch.testing.assert_close(torch.cat(steps, dim=1), full, atol=3e-2, rtol=3e-2)
+
+
+def test_separate_embeddings_get_the_same_initial_weights_for_the_same_seed(make_config) -> None:
+    # They used to be initialised in the order of a set of modules (by object id): which one drew
+    # the first random numbers changed from run to run.
+    weights = set()
+    for _ in range(12):
+        torch.manual_seed(0)
+        model = Transformer(make_config(share_embeddings=False))
+        weights.add((model.src_embed.weight.sum().item(), model.tgt_embed.weight.sum().item()))
+    assert len(weights) == 1

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from paper_transformer.config import Config
+from paper_transformer.config import Config, RankZeroStopped, UserError
 from paper_transformer.data import load_splits, make_batches
 from paper_transformer.train import main
 from paper_transformer_testing import cli_env, read_jsonl, run_cli
@@ -102,6 +102,28 @@ def test_rank_0_alone_reports_an_error_only_it_finds(tiny_config: Path, assets: 
     assert result.returncode != 0
     assert result.stderr.count("train: error:") == 1
     assert f"train: error: cannot create the run directory {blocker / 'run'}" in result.stderr
+    # Both exited with code 2 (rank 1 told by rank 0, not killed by torchrun: that is -15).
+    assert result.stderr.count("exitcode  : 2 ") == 2, result.stderr[-2000:]
+
+
+def test_an_error_only_another_rank_finds_is_reported_by_that_rank(
+    assets: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import paper_transformer.pipeline as pipeline
+
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setattr(pipeline, "get_rank", lambda: 1)
+    for raised, printed in (
+        (UserError("no dataset here"), "train: error: rank 1: no dataset here\n"),
+        (RankZeroStopped("rank 0 stopped"), ""),  # rank 0 reports its own error
+    ):
+
+        def fail(*args: object, error: Exception = raised) -> None:
+            raise error
+
+        monkeypatch.setattr(pipeline, "_train", fail)
+        assert main(["training.max_steps=1"]) == 2
+        assert capsys.readouterr().err == printed
 
 
 def test_a_one_process_run_continues_on_two_ranks(tiny_config: Path, assets: Path) -> None:
@@ -116,3 +138,6 @@ def test_a_one_process_run_continues_on_two_ranks(tiny_config: Path, assets: Pat
     run_dir = assets / "outputs" / "transformer" / "grow"
     train = [r for r in read_jsonl(run_dir / "metrics.jsonl") if r["split"] == "train"]
     assert [r["step"] for r in train] == list(range(1, 7))
+    # Step 4 trains on the first batch of each rank's shard: the epoch did start again.
+    shards = [target_tokens_per_batch(run_dir, rank) for rank in (0, 1)]
+    assert train[3]["tokens"] == shards[0][0] + shards[1][0]

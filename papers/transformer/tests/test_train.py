@@ -179,9 +179,17 @@ def test_resume_auto_continues_with_the_runs_own_config(
     partial = run_dir.parent / "r3"
     partial.mkdir()
     (partial / "tokenizer.json").write_text("{}")
+    capsys.readouterr()
     assert main(["--resume", str(checkpoint), "--run-name", "r3", *quick,
                  "training.max_steps=11"]) == 0  # fmt: skip
     assert (partial / "tokenizer.json").read_bytes() == (run_dir / "tokenizer.json").read_bytes()
+    assert "Continued from step 10 to 11 (1 steps)" in capsys.readouterr().out
+    # A copy of the run's own checkpoint kept outside any run continues the run.
+    backup = assets / "backup" / "step_00000015"
+    shutil.copytree(run_dir / "checkpoints" / "step_00000015", backup)
+    assert main(["--resume", str(backup), "--run-name", "r", *quick,
+                 "training.max_steps=16"]) == 0  # fmt: skip
+    assert "Continued from step 15 to 16" in capsys.readouterr().out
 
 
 def test_resume_auto_without_a_run_name_picks_the_newest_training(

@@ -79,7 +79,7 @@ class Transformer(
         self.output_proj = None if tied else nn.Linear(c.d_model, tgt_vocab, bias=False)
         # Embeddings ~ N(0, d^-1/2): after the sqrt(d) scaling the inputs have unit variance,
         # and a tied output projection starts with logits of unit scale.
-        for emb in {self.src_embed, self.tgt_embed}:
+        for emb in dict.fromkeys([self.src_embed, self.tgt_embed]):  # once if shared, in order
             nn.init.normal_(emb.weight, std=c.d_model**-0.5)
         if self.output_proj is not None:
             nn.init.normal_(self.output_proj.weight, std=c.d_model**-0.5)

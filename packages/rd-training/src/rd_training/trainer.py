@@ -164,8 +164,8 @@ class Trainer:
     def fit(self) -> dict[str, Any]:
         """Train until `max_steps` / `max_epochs`, then evaluate and save a final checkpoint.
 
-        Under DDP, once per Trainer: at the end it frees its DDP wrapper (and destroys the
-        process group if it created it).
+        Under DDP it frees its DDP wrapper at the end (and destroys the process group if it
+        created it); a second `fit()` needs a process group the caller keeps.
 
         Returns:
             A summary: status, step, epoch, last train loss, best metric, last checkpoint, out_dir.
@@ -194,6 +194,8 @@ class Trainer:
         progress: ProgressReporter | None = None
         status, last_loss, started = "failed", math.nan, time.time()
         previous_handlers = self._install_signal_handlers()
+        if self.world_size > 1 and self.ddp_model is None:  # a second fit(): DDP again
+            self._wrap_model()
         try:
             resumed_from = self._resume()
             if resumed_from is not None and self.is_main:
@@ -541,7 +543,8 @@ class Trainer:
                 self.world_size,
                 self.epoch,
             )
-            self._start_epoch()
+            # The loop starts the epoch (on every rank) after the checkpoint's RNG is restored.
+            self._data_iter, self.batches_in_epoch = None, 0
         elif extra.get("in_epoch"):
             # Rewind the data pipeline to the start of the epoch and replay the consumed batches.
             if self.sampler is not None:

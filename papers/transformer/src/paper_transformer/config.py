@@ -18,6 +18,14 @@ class UserError(Exception):
     """A mistake the user can fix (bad config, missing dataset): one line, exit code 2."""
 
 
+class RankError(UserError):
+    """Under torchrun, a user error that a rank other than 0 found alone: that rank reports it."""
+
+
+class RankZeroStopped(UserError):
+    """Under torchrun, on the other ranks: rank 0 failed (and reports why); exit code 2 quietly."""
+
+
 @dataclass
 class DataConfig:
     dataset: str = "number_words"

@@ -18,7 +18,14 @@ import torch
 import torch.distributed as dist
 from datasets import DatasetDict
 
-from paper_transformer.config import DEFAULT_CONFIG, Config, UserError, validate
+from paper_transformer.config import (
+    DEFAULT_CONFIG,
+    Config,
+    RankError,
+    RankZeroStopped,
+    UserError,
+    validate,
+)
 from paper_transformer.data import (
     Batches,
     eval_batches,
@@ -28,9 +35,10 @@ from paper_transformer.data import (
     train_tokenizer,
 )
 from paper_transformer.translate import decode_and_report
-from rd_data import BPETokenizer, get_outputs_dir
+from rd_data import BPETokenizer, RdDataError, get_outputs_dir
 from rd_models import Transformer, TransformerConfig, unwrap_model
 from rd_training import (
+    ConfigError,
     NoamLR,
     Trainer,
     TrainerConfig,
@@ -225,7 +233,9 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     source = run_dir if resuming else None
     if args.resume not in (None, "auto"):
         checkpoint_run = Path(args.resume).resolve().parent.parent  # <run>/checkpoints/step_*
-        if checkpoint_run != run_dir.resolve() and (run_dir / "manifest.json").is_file():
+        own = Path(args.resume).resolve().parent == (run_dir / "checkpoints").resolve()
+        other_run = any((checkpoint_run / f).is_file() for f in ("config.yaml", "manifest.json"))
+        if not own and other_run and (run_dir / "manifest.json").is_file():
             raise UserError(
                 f"{run_dir} already holds a run, and --resume names another run's checkpoint: "
                 "continue it under a new --run-name"
@@ -248,6 +258,10 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
         # A date-time run name can differ between ranks by a second: rank 0's names the run.
         run_dir = broadcast_object(run_dir)
         return _train(args, cfg, settings, run_dir, source, resuming, started)
+    except (UserError, ConfigError, RdDataError) as err:
+        if get_rank() > 0 and not isinstance(err, RankZeroStopped):
+            raise RankError(f"rank {get_rank()}: {err}") from err  # rank 0 cannot report it
+        raise
     finally:
         if owns_group:  # the Trainer freed its DDP wrapper at the end of fit()
             dist.destroy_process_group()
@@ -318,7 +332,7 @@ def _train(
         setup_logger("rd_training", rank=rank)
         sent: BPETokenizer | None = broadcast_object(None)
         if sent is None:
-            raise UserError("rank 0 stopped before training (its error is above)")
+            raise RankZeroStopped("rank 0 stopped before training (its error is above)")
         tokenizer, splits = sent, load_splits(cfg.data)
         data = _batches(splits, tokenizer, cfg, rank, world)
     per_rank = f" per rank ({world} ranks)" if world > 1 else ""
@@ -361,7 +375,7 @@ def _train(
         return None
     train_seconds = summary["elapsed_s"]
     resumed_step = 0
-    if resuming:  # the step this session started from, as the Trainer recorded it
+    if args.resume is not None:  # the step this session started from, as the Trainer recorded it
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
         resumed_step = int(manifest.get("resumed_step") or 0)
 

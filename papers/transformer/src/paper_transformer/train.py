@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from paper_transformer.config import UserError
+from paper_transformer.config import RankError, UserError
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -59,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = run(args)
     except (UserError, ConfigError, RdDataError) as err:
-        if os.environ.get("RANK", "0") == "0":  # under torchrun rank 0 reports for every rank
+        # Under torchrun rank 0 reports what every rank finds; a rank reports what it alone finds.
+        if os.environ.get("RANK", "0") == "0" or isinstance(err, RankError):
             print(f"train: error: {err}", file=sys.stderr)
         return 2
     if result is None:  # a torchrun rank other than 0: rank 0 reports
