@@ -26,6 +26,7 @@ from rd_training import (
     barrier,
     broadcast_object,
     build_optimizer,
+    init_distributed_from_env,
     label_smoothed_cross_entropy,
     seed_everything,
 )
@@ -163,6 +164,33 @@ def _train_cli(args: argparse.Namespace) -> None:
     trainer = make_trainer(args.out_dir, max_steps=args.max_steps, resume=args.resume)
     trainer.loss_fn = fn
     trainer.fit()
+
+
+def ddp_caller_group_main(rank: int, out_dir: str, port: int) -> None:
+    """A rank whose process group the caller creates: two fit()s, both must stay in sync."""
+    os.environ.update(
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+        RANK=str(rank),
+        LOCAL_RANK=str(rank),
+        WORLD_SIZE="2",
+        OMP_NUM_THREADS="1",
+    )
+    torch.set_num_threads(1)
+    assert init_distributed_from_env(torch.device("cpu"))
+    shard = ddp_batches()[rank::2]  # different batches per rank: only DDP keeps them in sync
+    trainer = make_trainer(
+        out_dir, dropout=0.0, data=shard, max_steps=2, grad_accum_steps=1, save_every=None
+    )
+    for max_steps in (2, 4):
+        trainer.config.max_steps = max_steps
+        trainer.fit()
+        assert trainer.ddp_model is None  # freed at the end of each fit, the group is ours
+        weights = torch.cat([p.detach().flatten() for p in trainer.model.parameters()])
+        gathered = [torch.empty_like(weights) for _ in range(2)]
+        torch.distributed.all_gather(gathered, weights)
+        assert trainer.step == max_steps and torch.equal(gathered[0], gathered[1])
+    torch.distributed.destroy_process_group()
 
 
 def ddp_batches() -> list[dict[str, torch.Tensor]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 import torch.multiprocessing as mp
-from rd_training_testkit import ddp_batches, ddp_rank_main, make_trainer
+from rd_training_testkit import ddp_batches, ddp_caller_group_main, ddp_rank_main, make_trainer
 from safetensors.torch import load_file
 
 
@@ -31,10 +31,10 @@ RANKS_EXIT_WITHIN_S = 120
 """Both ranks train 4 tiny steps and exit in ~10 s; one still alive after this hung."""
 
 
-def run_ranks(out_dir: Path) -> None:
+def run_ranks(out_dir: Path, main=ddp_rank_main) -> None:
     """Start both ranks and wait for them to exit; a rank that hangs fails the test."""
     context = mp.start_processes(
-        ddp_rank_main,
+        main,
         args=(str(out_dir), _free_port()),
         nprocs=2,
         join=False,
@@ -83,3 +83,7 @@ def test_process_group_helpers_do_nothing_in_one_process(monkeypatch) -> None:
     assert broadcast_object(obj) is obj
     barrier()  # returns at once
     assert init_distributed_from_env(torch.device("cpu")) is False  # no WORLD_SIZE: no group
+
+
+def test_a_second_fit_under_the_callers_process_group_stays_in_sync(tmp_path: Path) -> None:
+    run_ranks(tmp_path / "ddp", main=ddp_caller_group_main)  # a rank's failed assert fails it
