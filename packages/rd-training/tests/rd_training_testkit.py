@@ -166,8 +166,8 @@ def _train_cli(args: argparse.Namespace) -> None:
     trainer.fit()
 
 
-def ddp_caller_group_main(rank: int, out_dir: str, port: int) -> None:
-    """A rank whose process group the caller creates: two fit()s, both must stay in sync."""
+def _as_rank_of_two(rank: int, port: int) -> None:
+    """torchrun's environment for `rank` of 2 on this machine, one thread each."""
     os.environ.update(
         MASTER_ADDR="127.0.0.1",
         MASTER_PORT=str(port),
@@ -177,6 +177,11 @@ def ddp_caller_group_main(rank: int, out_dir: str, port: int) -> None:
         OMP_NUM_THREADS="1",
     )
     torch.set_num_threads(1)
+
+
+def ddp_caller_group_main(rank: int, out_dir: str, port: int) -> None:
+    """A rank whose process group the caller creates: two fit()s, both must stay in sync."""
+    _as_rank_of_two(rank, port)
     assert init_distributed_from_env(torch.device("cpu"))
     shard = ddp_batches()[rank::2]  # different batches per rank: only DDP keeps them in sync
     trainer = make_trainer(
@@ -201,15 +206,7 @@ def ddp_batches() -> list[dict[str, torch.Tensor]]:
 
 def ddp_rank_main(rank: int, out_dir: str, port: int) -> None:
     """One rank of the 2-process gloo test (started by torch.multiprocessing with spawn)."""
-    os.environ.update(
-        MASTER_ADDR="127.0.0.1",
-        MASTER_PORT=str(port),
-        RANK=str(rank),
-        LOCAL_RANK=str(rank),
-        WORLD_SIZE="2",
-        OMP_NUM_THREADS="1",
-    )
-    torch.set_num_threads(1)
+    _as_rank_of_two(rank, port)
     shard = ddp_batches()[rank::2]  # rank r gets micro-batch r of each global batch
     trainer = make_trainer(
         out_dir, dropout=0.0, data=shard, max_steps=4, grad_accum_steps=1, save_every=None

@@ -534,7 +534,8 @@ class Trainer:
         if self.metrics is not None:
             self.metrics.truncate_after(self.step)
         anchors = extra.get("anchor_sampler_states") or [None]
-        if extra.get("in_epoch") and len(anchors) != self.world_size:
+        in_epoch = bool(extra.get("in_epoch"))
+        if in_epoch and len(anchors) != self.world_size:
             # Other shards: the saved position means nothing to them. The epoch starts again.
             logger.warning(
                 "the checkpoint was saved by %d rank(s), this run has %d: epoch %d starts again "
@@ -545,7 +546,7 @@ class Trainer:
             )
             # The loop starts the epoch (on every rank) after the checkpoint's RNG is restored.
             self._data_iter, self.batches_in_epoch = None, 0
-        elif extra.get("in_epoch"):
+        elif in_epoch:
             # Rewind the data pipeline to the start of the epoch and replay the consumed batches.
             if self.sampler is not None:
                 self.sampler.set_epoch(self.epoch)
