@@ -22,12 +22,17 @@ RANKS_EXIT_WITHIN_S = 120
 """Both ranks set up, train 10 tiny steps, and rank 0 decodes, in ~10-20 s; later means a hang."""
 
 
-def torchrun_train(*args: str, assets: Path) -> subprocess.CompletedProcess[str]:
+def torchrun_train(
+    *args: str, assets: Path, monitor_interval: float = 0.1
+) -> subprocess.CompletedProcess[str]:
     """`torchrun --standalone --nproc_per_node 2 -m paper_transformer.train ARGS` (a free port).
 
-    Started in its own session so that a hang kills the ranks too, not only the launcher."""
+    Started in its own session so that a hang kills the ranks too, not only the launcher.
+    torchrun checks its ranks every `monitor_interval` seconds and stops the others once one
+    has failed."""
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node"]
-    command += ["2", "-m", "paper_transformer.train", *args]
+    command += ["2", "--monitor-interval", str(monitor_interval)]
+    command += ["-m", "paper_transformer.train", *args]
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -96,9 +101,10 @@ def test_rank_0_alone_reports_an_error_only_it_finds(tiny_config: Path, assets: 
     # Rank 0 fails while the other waits for its data: that one stops quietly.
     blocker = assets.parent / "a-file"
     blocker.write_text("")
-    result = torchrun_train(
-        "--config", str(tiny_config), "--out-dir", str(blocker / "run"), assets=assets
-    )
+    result = torchrun_train(  # time for rank 1 to exit on its own before torchrun stops it
+        "--config", str(tiny_config), "--out-dir", str(blocker / "run"), assets=assets,
+        monitor_interval=5.0,
+    )  # fmt: skip
     assert result.returncode != 0
     assert result.stderr.count("train: error:") == 1
     assert f"train: error: cannot create the run directory {blocker / 'run'}" in result.stderr
