@@ -4,6 +4,8 @@ import json
 import math
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -345,3 +347,56 @@ def test_resume_is_exact_with_prefetching_dataloader_workers(tmp_path: Path) -> 
     trainer(tmp_path / "ref").fit()
     got, want = read_metrics(tmp_path / "run"), read_metrics(tmp_path / "ref")
     assert [(r["loss"], r["tokens"]) for r in got] == [(r["loss"], r["tokens"]) for r in want]
+
+
+def test_bf16_and_fp16_on_cpu_raise_onednn_cache_unless_the_environment_sets_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raising=False)
+    make_trainer(tmp_path / "fp32", max_steps=1)
+    assert "ONEDNN_PRIMITIVE_CACHE_CAPACITY" not in os.environ
+    for precision in ("bf16", "fp16"):
+        monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raising=False)
+        make_trainer(tmp_path / precision, max_steps=1, precision=precision)
+        assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "4096"
+    monkeypatch.setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "64")
+    make_trainer(tmp_path / "user", max_steps=1, precision="bf16")
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "64"
+
+
+# In a fresh process: a Trainer at bf16 on CPU, then bf16 products of 1,100 different shapes and
+# the first shape again. oneDNN's default cache (1,024 kernels) has evicted that one's kernel.
+_ONEDNN_CACHE_PROBE = """
+import sys, tempfile, torch
+sys.path.insert(0, sys.argv[1])
+from rd_training_testkit import make_trainer
+make_trainer(tempfile.mkdtemp(), max_steps=1, precision="bf16")
+w = torch.randn(8, 8, dtype=torch.bfloat16)
+x = torch.randn(1200, 8, dtype=torch.bfloat16)
+for m in [*range(100, 1200), 100]:  # torch leaves products below ~64x8x8 to its own kernel
+    x[:m] @ w
+"""
+
+
+def test_the_raised_onednn_cache_keeps_the_kernels_of_earlier_shapes(tmp_path: Path) -> None:
+    env = {**os.environ, "ONEDNN_VERBOSE": "all"}
+    env.pop("ONEDNN_PRIMITIVE_CACHE_CAPACITY", None)
+    kit = str(Path(__file__).parent)
+    proc = subprocess.run(
+        [sys.executable, "-c", _ONEDNN_CACHE_PROBE, kit],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    # `onednn_verbose,...,primitive,create:cache_miss|cache_hit,cpu,matmul,...,1x8:8x8,...`
+    creates = [
+        line.split(",")[3]
+        for line in proc.stdout.splitlines()
+        if ",primitive,create:" in line and ",matmul," in line
+    ]
+    if not creates:
+        pytest.skip("torch does not run bf16 matrix products through oneDNN on this CPU")
+    assert creates[:1100] == ["create:cache_miss"] * 1100
+    assert creates[1100:] == ["create:cache_hit"]  # with 1,024 kernels: another cache_miss

@@ -20,6 +20,7 @@ import gc
 import json
 import logging
 import math
+import os
 import signal
 import time
 import warnings
@@ -49,6 +50,13 @@ from rd_training.trainer_config import TrainerConfig
 
 logger = logging.getLogger(__name__)
 _AUTOCAST = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+# oneDNN runs bf16/fp16 matrix products on CPU and builds a kernel ("primitive", ~0.5 ms) for
+# each new shape; token-budget batches bring new shapes nearly every step. Its default cache of
+# 1024 primitives then keeps evicting them: on WMT-shaped lengths each bf16 step paid ~9
+# rebuilds, 1.3x slower than with 4096 (benchmarks/README.md, "seventh look"). Each cached
+# primitive holds ~0.5 MB, so the cache is raised only to what that needed.
+_ONEDNN_CACHE_CAPACITY = 4096
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -146,6 +154,9 @@ class Trainer:
 
         # Mixed precision: bf16 needs no loss scaling; fp16 does.
         self.autocast_dtype = _AUTOCAST[config.precision]
+        if self.device.type == "cpu" and self.autocast_dtype is not None:
+            # oneDNN reads it once, at its first use in the process; a value already set wins.
+            os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(_ONEDNN_CACHE_CAPACITY))
         self.scaler = torch.amp.GradScaler(self.device.type) if config.precision == "fp16" else None
 
         # Loop position (all of it is checkpointed).

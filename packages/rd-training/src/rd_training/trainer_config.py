@@ -21,7 +21,8 @@ class TrainerConfig:
     clip_grad_norm: float | None = None
     """Clip the global gradient norm to this value (None: no clipping)."""
     precision: Precision = "fp32"
-    """"fp32", "bf16" (autocast) or "fp16" (autocast plus dynamic loss scaling)."""
+    """"fp32", "bf16" (autocast) or "fp16" (autocast plus dynamic loss scaling); on CPU these two
+    also raise oneDNN's primitive cache (see the README)."""
     compile: bool = False
     """Wrap the model in `torch.compile` for training."""
     log_every: int = 100
