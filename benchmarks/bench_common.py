@@ -25,8 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # CPU, keeps 1024 kernel primitives by default (one per shape); with several models on varying
 # batch shapes one contender's primitives evict another's, and each round pays to rebuild them
 # (WMT-shaped, paper at bf16 beside Marian: 274 -> 200 ms per step with a larger cache). Set
-# before torch first uses oneDNN; the scripts import this module before torch.
-os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16384")
+# before torch first uses oneDNN; the scripts import this module before torch. A value set under
+# either name (DNNL_ is the older) wins.
+if not {"ONEDNN_PRIMITIVE_CACHE_CAPACITY", "DNNL_PRIMITIVE_CACHE_CAPACITY"} & os.environ.keys():
+    os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] = "16384"
 
 Round = Callable[[], dict[str, float]]
 """One timed round of a contender: returns at least `seconds` and `tokens` (real target tokens)."""

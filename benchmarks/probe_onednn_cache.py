@@ -44,7 +44,9 @@ def child(capacity: str, steps: int, warmup: int, quick: bool) -> dict[str, Any]
         build_model,
     )
 
-    # bench_common (imported by bench_e2e) sizes the cache for the other benchmarks: undo that.
+    # bench_common (imported by bench_e2e) sizes the cache for the other benchmarks: undo that,
+    # and any value under oneDNN's older name.
+    os.environ.pop("DNNL_PRIMITIVE_CACHE_CAPACITY", None)
     if capacity == "trainer":
         os.environ.pop(KEY, None)
     else:
@@ -97,7 +99,9 @@ def probe(capacities: list[str], reps: int, steps: int, warmup: int, quick: bool
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument(
+        "--reps", type=int, default=3, help="fresh processes per contender, alternating (default 3)"
+    )
     parser.add_argument("--steps", type=int, help="timed steps per run (default 150; quick 3)")
     parser.add_argument("--warmup", type=int, help="untimed steps first (default 400; quick 1)")
     parser.add_argument(
@@ -109,7 +113,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny config and data (a smoke run)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    steps = args.steps or (3 if args.quick else 150)
+    steps = args.steps if args.steps is not None else (3 if args.quick else 150)
     warmup = args.warmup if args.warmup is not None else (1 if args.quick else 400)
     if args.child is not None:
         print(json.dumps(child(args.child, steps, warmup, args.quick)))
@@ -118,6 +122,8 @@ def main() -> None:
     bad = [c for c in capacities if c != "trainer" and not (c.isdigit() and int(c) > 0)]
     if bad or not capacities:
         parser.error(f"--capacities: positive integers or `trainer`, got {args.capacities!r}")
+    if len(set(capacities)) != len(capacities):
+        parser.error(f"--capacities: each at most once, got {args.capacities!r}")
     if args.reps < 1 or steps < 1 or warmup < 0:
         parser.error("--reps and --steps must be >= 1, --warmup >= 0")
 

@@ -52,11 +52,26 @@ logger = logging.getLogger(__name__)
 _AUTOCAST = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 # oneDNN runs bf16/fp16 matrix products on CPU and builds a kernel ("primitive", ~0.5 ms) for
-# each new shape; token-budget batches bring new shapes nearly every step. Its default cache of
-# 1024 primitives then keeps evicting them: on WMT-shaped lengths each bf16 step paid ~9
+# each new shape; token-budget batches of WMT-like lengths bring new shapes nearly every step.
+# Its default cache of 1024 primitives then keeps evicting them: each bf16 step paid ~9
 # rebuilds, 1.3x slower than with 4096 (benchmarks/README.md, "seventh look"). Each cached
-# primitive holds ~0.5 MB, so the cache is raised only to what that needed.
+# primitive holds ~0.5 MB, so the cache is raised only to 4096, which held all ~2,400 distinct
+# primitives of the WMT-shaped data.
 _ONEDNN_CACHE_CAPACITY = 4096
+# oneDNN reads either name (DNNL_ is the older one); a value the user set under either wins.
+_ONEDNN_CACHE_VARS = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "DNNL_PRIMITIVE_CACHE_CAPACITY")
+
+
+def _raise_onednn_cache() -> None:
+    """Raise oneDNN's primitive cache unless the user chose its size (read once per process)."""
+    if any(name in os.environ for name in _ONEDNN_CACHE_VARS):
+        return
+    os.environ[_ONEDNN_CACHE_VARS[0]] = str(_ONEDNN_CACHE_CAPACITY)
+    logger.info(
+        "%s=%d for bf16/fp16 on CPU (set it yourself to choose)",
+        _ONEDNN_CACHE_VARS[0],
+        _ONEDNN_CACHE_CAPACITY,
+    )
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -155,8 +170,7 @@ class Trainer:
         # Mixed precision: bf16 needs no loss scaling; fp16 does.
         self.autocast_dtype = _AUTOCAST[config.precision]
         if self.device.type == "cpu" and self.autocast_dtype is not None:
-            # oneDNN reads it once, at its first use in the process; a value already set wins.
-            os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(_ONEDNN_CACHE_CAPACITY))
+            _raise_onednn_cache()
         self.scaler = torch.amp.GradScaler(self.device.type) if config.precision == "fp16" else None
 
         # Loop position (all of it is checkpointed).
