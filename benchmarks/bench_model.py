@@ -9,6 +9,7 @@ same work.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -44,22 +45,42 @@ SHAPES = {
 QUICK_SHAPES = {"tiny": ModelShape("tiny", 64, 32, 2, 1, 64, 0.1, 8, 8, 2)}
 
 
+PRECISIONS = ("fp32", "bf16")
+
+
+def _autocast(precision: str) -> contextlib.AbstractContextManager[Any]:
+    """bf16: CPU autocast, as the Trainer's `precision: bf16` on a CPU."""
+    if precision == "bf16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 def _round(
-    model: nn.Module, optimizer: torch.optim.Optimizer, src: Tensor, tgt: Tensor, steps: int
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    src: Tensor,
+    tgt: Tensor,
+    steps: int,
+    precision: str = "fp32",
 ):
     tokens = int(tgt[:, 1:].ne(0).sum()) * steps
     start = time.perf_counter()
     for _ in range(steps):
-        logits = model(src, tgt[:, :-1])
-        loss = F.cross_entropy(logits.flatten(0, 1), tgt[:, 1:].flatten(), ignore_index=0)
+        with _autocast(precision):
+            logits = model(src, tgt[:, :-1])
+            loss = F.cross_entropy(logits.flatten(0, 1), tgt[:, 1:].flatten(), ignore_index=0)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
     return {"seconds": time.perf_counter() - start, "tokens": float(tokens)}
 
 
-def bench_model(shape: ModelShape, reps: int) -> dict[str, Any]:
-    """Target tokens/s of both models on one shape; the ratio is rd_models / torch.nn."""
+def bench_model(shape: ModelShape, reps: int, precision: str = "fp32") -> dict[str, Any]:
+    """Target tokens/s of both models on one shape; the ratio is rd_models / torch.nn.
+
+    `precision` "bf16" runs both models' forward and loss under CPU bf16 autocast."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     bt = load_rd_models_benchmark()
     config = TransformerConfig(
         src_vocab_size=shape.vocab,
@@ -81,10 +102,13 @@ def bench_model(shape: ModelShape, reps: int) -> dict[str, Any]:
     contenders = {}
     for name, model in (("rd_models", ours), ("torch.nn", theirs)):
         opt = torch.optim.Adam(model.parameters(), lr=1e-4, betas=(0.9, 0.98), eps=1e-9)
-        contenders[name] = lambda m=model, o=opt: _round(m, o, src, tgt, shape.steps_per_round)
+        contenders[name] = lambda m=model, o=opt: _round(
+            m, o, src, tgt, shape.steps_per_round, precision
+        )
     results = alternate(contenders, reps)
     return {
         "shape": {k: v for k, v in vars(shape).items() if k != "name"},
+        "precision": precision,
         "parameters": sum(p.numel() for p in ours.parameters()),
         "contenders": results,
         "ratio": ratio(results, "rd_models", "torch.nn"),

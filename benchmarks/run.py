@@ -6,7 +6,8 @@
 
 Sections (each alternates its contenders over repetitions; medians and ratios are printed, and
 written as JSON with --json):
-- model: rd_models.Transformer vs torch.nn.Transformer, forward+backward+Adam (bench_model.py);
+- model: rd_models.Transformer vs torch.nn.Transformer, forward+backward+Adam (bench_model.py),
+  at fp32 or (`--model-precision bf16`) both under CPU bf16 autocast;
 - e2e: paper-transformer's Trainer pipeline vs a plain nn.Transformer loop on random batches,
   and vs Hugging Face MarianMTModel in the same pipeline (bench_e2e.py, bench_peer.py), on the
   embedded number-words task;
@@ -29,7 +30,7 @@ import bench_common  # noqa: F401  (first: it sizes oneDNN's cache before torch 
 import torch
 from bench_common import context_lines, finish_context, run_context
 from bench_e2e import QUICK_OVERRIDES, WMT_PAIRS, WMT_QUICK_PAIRS, bench_end_to_end
-from bench_model import QUICK_SHAPES, SHAPES, bench_model
+from bench_model import PRECISIONS, QUICK_SHAPES, SHAPES, bench_model
 from bench_startup import bench_startup
 
 
@@ -46,6 +47,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-peer", action="store_true", help="skip the Marian contender")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--set", action="append", default=[], help="extra e2e config override")
+    parser.add_argument(
+        "--model-precision",
+        choices=PRECISIONS,
+        default="fp32",
+        help="the model section's precision (bf16: CPU autocast for both models; default fp32)",
+    )
     parser.add_argument("--threads", type=int, help="torch.set_num_threads (default: torch's)")
     return parser.parse_args(argv)
 
@@ -58,7 +65,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {**run_context(), "quick": args.quick}
     if "model" in sections:
         shapes = QUICK_SHAPES if args.quick else SHAPES
-        results["model"] = {name: bench_model(shape, reps) for name, shape in shapes.items()}
+        results["model"] = {
+            name: bench_model(shape, reps, args.model_precision) for name, shape in shapes.items()
+        }
     overrides = [*(QUICK_OVERRIDES if args.quick else []), *args.set]
     steps = args.steps or (2 if args.quick else 20)
     if "e2e" in sections:
@@ -108,7 +117,8 @@ def report(results: dict[str, Any]) -> str:
         c = r["contenders"]
         s = r["shape"]
         lines.append(
-            f"model {name} (d {s['d_model']}, {s['layers']}+{s['layers']} layers, vocab "
+            f"model {name} at {r['precision']} (d {s['d_model']}, {s['layers']}+{s['layers']} "
+            f"layers, vocab "
             f"{s['vocab']}, batch {s['batch']}x{s['length']}, {r['parameters']:,} params): "
             f"rd_models {c['rd_models']['tokens_per_s']:,.0f} tgt tok/s, torch.nn "
             f"{c['torch.nn']['tokens_per_s']:,.0f} -> ratio {r['ratio']:.3f} (medians; best "

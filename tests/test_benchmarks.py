@@ -158,6 +158,40 @@ def test_gpu_benchmark_runs_on_a_cpu_with_a_tiny_model(tmp_path: Path) -> None:
     assert "eager-chunked" in proc.stdout
 
 
+def test_model_section_runs_both_models_at_the_precision_asked(monkeypatch) -> None:
+    """`--model-precision bf16` runs both models' forward and loss under CPU bf16 autocast."""
+    import pytest
+    import torch
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import bench_model
+    import run
+
+    shape = bench_model.QUICK_SHAPES["tiny"]
+    for precision, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        seen: list[torch.dtype] = []
+        real_round = bench_model._round
+
+        def spying_round(model, *args, seen=seen, real_round=real_round):
+            handle = model.register_forward_hook(lambda m, a, out: seen.append(out.dtype))
+            try:
+                return real_round(model, *args)
+            finally:
+                handle.remove()
+
+        monkeypatch.setattr(bench_model, "_round", spying_round)
+        result = bench_model.bench_model(shape, reps=1, precision=precision)
+        assert result["precision"] == precision
+        assert _positive(result["ratio"])
+        # Both contenders, a warm-up and a timed round each, `steps_per_round` forwards per round.
+        assert seen == [dtype] * (2 * 2 * shape.steps_per_round), precision
+    with pytest.raises(ValueError, match="precision must be one of"):
+        bench_model.bench_model(shape, reps=1, precision="fp16")
+    assert run.parse_args(["--model-precision", "bf16"]).model_precision == "bf16"
+    with pytest.raises(SystemExit):
+        run.parse_args(["--model-precision", "fp64"])
+
+
 def test_plain_loop_computes_at_the_papers_precision(tmp_path: Path, monkeypatch) -> None:
     """`--set training.precision=bf16|fp16` runs the plain contender's forward under the same
     autocast as the paper's Trainer (fp16 with loss scaling), so both compute at one precision."""
