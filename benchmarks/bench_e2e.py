@@ -46,7 +46,7 @@ from bench_common import (
 )
 from bench_peer import MarianTranslator, transformers_available
 from datasets import Dataset, DatasetDict
-from paper_transformer.config import DEFAULT_CONFIG, Config
+from paper_transformer.config import DEFAULT_CONFIG, Config, validate
 from paper_transformer.data import batches_of, load_splits, make_batches, train_tokenizer
 from torch import nn
 from torch.nn.utils.rnn import pad_sequence
@@ -81,7 +81,9 @@ WMT_QUICK_PAIRS, WMT_PAIRS = 400, 50_000
 def bench_config(data_set: str, overrides: list[str]) -> Config:
     """The paper config with `overrides`, plus the WMT-shaped settings for `"wmt-shaped"`."""
     extra = WMT_SHAPED if data_set == "wmt-shaped" else []
-    return load_config(DEFAULT_CONFIG, Config, [*extra, *overrides])
+    cfg = load_config(DEFAULT_CONFIG, Config, [*extra, *overrides])
+    validate(cfg)  # what `train` checks: a bad value fails here, in one line
+    return cfg
 
 
 def bench_data(data_set: str, cfg: Config, pairs: int = WMT_PAIRS) -> tuple[Any, Any]:

@@ -428,7 +428,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", default=None, help="write every result here")
     args = parser.parse_args(argv)
-    device = torch.device(args.device)
+    # Device minutes are scarce: a typo fails here, not after the first variant.
+    for flag in ("length", "steps", "rounds"):
+        if getattr(args, flag) < 1:
+            parser.error(f"--{flag} must be >= 1, got {getattr(args, flag)}")
+    if args.warmup < 0:
+        parser.error(f"--warmup must be >= 0, got {args.warmup}")
+    if not args.budget_s > 0:
+        parser.error(f"--budget-s must be > 0, got {args.budget_s}")
+    if args.min_tokens < args.length:
+        parser.error(f"--min-tokens ({args.min_tokens}) must hold one {args.length}-token pair")
+    if args.max_tokens < args.min_tokens:
+        parser.error(f"--max-tokens ({args.max_tokens}) is below --min-tokens ({args.min_tokens})")
+    if args.compile_tokens is not None and args.compile_tokens < args.length:
+        parser.error(f"--compile-tokens ({args.compile_tokens}) must hold one pair")
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as e:
+        parser.error(f"--device: {e}")
     variants = args.variants.split(",")
     if unknown := set(variants) - set(VARIANTS):
         parser.error(f"unknown variants {sorted(unknown)}; choose from {', '.join(VARIANTS)}")

@@ -27,15 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_common  # noqa: F401  (first: it sizes oneDNN's cache before torch loads)
 import torch
 from bench_common import load_rd_models_benchmark
-from bench_e2e import bench_data, build_model, make_loss_fn
+from bench_e2e import bench_config, bench_data, build_model, make_loss_fn
 from bench_peer import MarianTranslator, transformers_available
-from paper_transformer.config import DEFAULT_CONFIG, Config
+from paper_transformer.config import UserError
 from torch.profiler import profile
 
-from rd_training import load_config
 
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("overrides", nargs="*", help="paper config overrides")
     parser.add_argument("--steps", type=int, default=10)
@@ -49,8 +47,13 @@ def main() -> None:
         default="fp32",
         help="bf16: forward and loss under torch.autocast('cpu', torch.bfloat16)",
     )
-    args = parser.parse_args()
-    cfg = load_config(DEFAULT_CONFIG, Config, args.overrides)
+    args = parser.parse_args(argv)
+    if args.steps < 1 or args.rows < 1:
+        parser.error("--steps and --rows must be >= 1")
+    try:
+        cfg = bench_config("number-words", args.overrides)
+    except (ValueError, UserError) as e:
+        parser.error(str(e))
     data, tokenizer = bench_data("number-words", cfg)
     batches = [b for _, b in zip(range(args.steps), data.train_loader, strict=False)]
 

@@ -29,9 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_common  # noqa: F401  (first: it sizes oneDNN's cache before torch loads)
 import torch
 from bench_common import context_lines, finish_context, run_context
-from bench_e2e import QUICK_OVERRIDES, WMT_PAIRS, WMT_QUICK_PAIRS, bench_end_to_end
+from bench_e2e import QUICK_OVERRIDES, WMT_PAIRS, WMT_QUICK_PAIRS, bench_config, bench_end_to_end
 from bench_model import PRECISIONS, QUICK_SHAPES, SHAPES, bench_model
 from bench_startup import bench_startup
+from paper_transformer.config import UserError
+
+SECTIONS = ("model", "e2e", "e2e-wmt", "startup")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -41,7 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, help="optimizer steps per e2e round (default 20)")
     parser.add_argument(
         "--sections",
-        default="model,e2e,e2e-wmt,startup",
+        default=",".join(SECTIONS),
         help="comma-separated: model,e2e,e2e-wmt,startup",
     )
     parser.add_argument("--no-peer", action="store_true", help="skip the Marian contender")
@@ -54,7 +57,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the model section's precision (bf16: CPU autocast for both models; default fp32)",
     )
     parser.add_argument("--threads", type=int, help="torch.set_num_threads (default: torch's)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.sections.split(",") if name not in SECTIONS]
+    if unknown or not args.sections:
+        parser.error(f"--sections: unknown {unknown}; choose from {','.join(SECTIONS)}")
+    for flag in ("reps", "steps", "threads"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            parser.error(f"--{flag} must be >= 1, got {value}")
+    try:  # a wrong --set fails here in one line, not after the model section
+        bench_config("number-words", [*(QUICK_OVERRIDES if args.quick else []), *args.set])
+    except (ValueError, UserError) as e:  # rd_training's ConfigError is a ValueError
+        parser.error(f"--set: {e}")
+    return args
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

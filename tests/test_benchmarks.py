@@ -158,6 +158,43 @@ def test_gpu_benchmark_runs_on_a_cpu_with_a_tiny_model(tmp_path: Path) -> None:
     assert "eager-chunked" in proc.stdout
 
 
+def test_gpu_benchmark_rejects_wrong_arguments_before_using_the_device(capsys) -> None:
+    import pytest
+
+    bench_gpu = _load_bench_gpu()
+    wrong = {
+        ("--min-tokens", "0"): "--min-tokens (0) must hold one 32-token pair",
+        ("--min-tokens", "4096", "--max-tokens", "1024"): "--max-tokens (1024) is below",
+        ("--budget-s", "0"): "--budget-s must be > 0",
+        ("--steps", "0"): "--steps must be >= 1",
+        ("--warmup", "-1"): "--warmup must be >= 0",
+        ("--device", "gpu"): "--device:",
+        ("--variants", "eager,fused"): "unknown variants ['fused']",
+    }
+    for argv, message in wrong.items():
+        with pytest.raises(SystemExit) as info:
+            bench_gpu.main(list(argv))
+        assert info.value.code == 2
+        assert message in capsys.readouterr().err, argv
+
+
+def test_profile_step_rejects_wrong_arguments_before_building_data(monkeypatch, capsys) -> None:
+    import pytest
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import profile_step
+
+    for argv, message in {
+        ("--steps", "0"): "--steps and --rows must be >= 1",
+        ("model.d_model=7",): "model.d_model (7) must be divisible by model.n_heads",
+        ("model.nope=1",): "unknown key 'model.nope'",
+    }.items():
+        with pytest.raises(SystemExit) as info:
+            profile_step.main(list(argv))
+        assert info.value.code == 2
+        assert message in capsys.readouterr().err, argv
+
+
 def test_model_section_runs_both_models_at_the_precision_asked(monkeypatch) -> None:
     """`--model-precision bf16` runs both models' forward and loss under CPU bf16 autocast."""
     import pytest
@@ -168,11 +205,11 @@ def test_model_section_runs_both_models_at_the_precision_asked(monkeypatch) -> N
     import run
 
     shape = bench_model.QUICK_SHAPES["tiny"]
+    real_round = bench_model._round
     for precision, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
         seen: list[torch.dtype] = []
-        real_round = bench_model._round
 
-        def spying_round(model, *args, seen=seen, real_round=real_round):
+        def spying_round(model, *args, seen=seen):
             handle = model.register_forward_hook(lambda m, a, out: seen.append(out.dtype))
             try:
                 return real_round(model, *args)
@@ -190,6 +227,33 @@ def test_model_section_runs_both_models_at_the_precision_asked(monkeypatch) -> N
     assert run.parse_args(["--model-precision", "bf16"]).model_precision == "bf16"
     with pytest.raises(SystemExit):
         run.parse_args(["--model-precision", "fp64"])
+
+
+def test_suite_rejects_wrong_arguments_in_one_line(monkeypatch, capsys) -> None:
+    """A typo fails at once with the reason, before any section runs for minutes."""
+    import pytest
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import run
+
+    wrong = {
+        ("--sections", "model,e2e-wtm"): "--sections: unknown ['e2e-wtm']",
+        ("--reps", "0"): "--reps must be >= 1, got 0",
+        ("--steps", "-1"): "--steps must be >= 1, got -1",
+        ("--threads", "0"): "--threads must be >= 1, got 0",
+        ("--set", "training.nope=1"): "--set: unknown key 'training.nope'",
+        ("--set", "training.precision=fp64"): "--set: training.precision must be fp32, bf16",
+        ("--set", "data.max_tokens=0"): "--set: data.max_tokens must be a positive integer",
+    }
+    for argv, message in wrong.items():
+        with pytest.raises(SystemExit) as info:
+            run.parse_args(list(argv))
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert message in err, (argv, err)
+        assert "Traceback" not in err
+    args = run.parse_args(["--sections", "e2e", "--set", "training.precision=bf16", "--reps", "1"])
+    assert (args.sections, args.set, args.reps) == ("e2e", ["training.precision=bf16"], 1)
 
 
 def test_plain_loop_computes_at_the_papers_precision(tmp_path: Path, monkeypatch) -> None:
