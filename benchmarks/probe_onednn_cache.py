@@ -97,7 +97,7 @@ def probe(capacities: list[str], reps: int, steps: int, warmup: int, quick: bool
     return {"steps": steps, "warmup": warmup, "runs": runs, "results": results}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--reps", type=int, default=3, help="fresh processes per contender, alternating (default 3)"
@@ -112,7 +112,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write everything here")
     parser.add_argument("--quick", action="store_true", help="tiny config and data (a smoke run)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     steps = args.steps if args.steps is not None else (3 if args.quick else 150)
     warmup = args.warmup if args.warmup is not None else (1 if args.quick else 400)
     if args.child is not None:

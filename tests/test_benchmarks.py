@@ -373,30 +373,33 @@ def test_threads_probe_runs_each_contender_at_the_thread_count_it_reports(
         assert (r["ms_1"], r["ms_2"], r["speedup"]) == (10.0, 20.0, 0.5)
 
 
-def test_onednn_cache_probe_runs_each_contender_in_its_own_process(tmp_path: Path) -> None:
+def test_onednn_cache_probe_runs_each_contender_in_its_own_process(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import pytest
+
     out = tmp_path / "onednn.json"
-    script = str(ROOT / "benchmarks" / "probe_onednn_cache.py")
-    env = {**_env(), "RD_ASSETS_DIR": str(tmp_path / "assets")}
-    proc = subprocess.run(
-        [sys.executable, script, "--quick", "--reps", "1", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=env,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path / "assets"))
+    # The probe's import sets the cache size for the other benchmarks in this process: undone.
+    for name in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "DNNL_PRIMITIVE_CACHE_CAPACITY"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import probe_onednn_cache
+
+    probe_onednn_cache.main(["--quick", "--reps", "1", "--json", str(out)])  # children: processes
     results = json.loads(out.read_text())["results"]
     # Each child reports the size oneDNN was given: set by the probe, or by the Trainer at bf16.
     assert {name: r["given"] for name, r in results.items()} == {"1024": "1024", "trainer": "4096"}
     assert all(_positive(v) for r in results.values() for k, v in r.items() if k != "given")
     assert results["1024"]["ratio"] == 1.0
 
-    bad = subprocess.run(
-        [sys.executable, script, "--capacities", "1024,lots"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
-    assert bad.returncode == 2 and "--capacities" in bad.stderr.splitlines()[-1]
+    for argv, message in {
+        ("--capacities", "1024,lots"): "--capacities: positive integers or `trainer`",
+        ("--capacities", "1024,1024"): "--capacities: each at most once",
+        ("--steps", "0"): "--reps and --steps must be >= 1",
+    }.items():
+        with pytest.raises(SystemExit) as info:
+            probe_onednn_cache.main(list(argv))
+        assert info.value.code == 2
+        assert message in capsys.readouterr().err, argv
