@@ -12,6 +12,7 @@ import json
 import math
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _positive(x: float) -> bool:
     return isinstance(x, float) and math.isfinite(x) and x > 0
+
+
+def _refuses(
+    main: Callable[[list[str]], object], wrong: dict[tuple[str, ...], str], capsys
+) -> None:
+    """Each argv of `wrong` exits with argparse's code 2 and its message, in one line."""
+    import pytest
+
+    for argv, message in wrong.items():
+        with pytest.raises(SystemExit) as info:
+            main(list(argv))
+        assert info.value.code == 2, argv
+        err = capsys.readouterr().err
+        assert message in err.strip().splitlines()[-1], (argv, err)
+        assert "Traceback" not in err, argv
 
 
 def test_quick_suite_reports_every_section(tmp_path: Path) -> None:
@@ -159,8 +175,6 @@ def test_gpu_benchmark_runs_on_a_cpu_with_a_tiny_model(tmp_path: Path) -> None:
 
 
 def test_gpu_benchmark_rejects_wrong_arguments_before_using_the_device(capsys) -> None:
-    import pytest
-
     bench_gpu = _load_bench_gpu()
     wrong = {
         ("--min-tokens", "0"): "--min-tokens (0) must hold one 32-token pair",
@@ -171,28 +185,20 @@ def test_gpu_benchmark_rejects_wrong_arguments_before_using_the_device(capsys) -
         ("--device", "gpu"): "--device:",
         ("--variants", "eager,fused"): "unknown variants ['fused']",
     }
-    for argv, message in wrong.items():
-        with pytest.raises(SystemExit) as info:
-            bench_gpu.main(list(argv))
-        assert info.value.code == 2
-        assert message in capsys.readouterr().err, argv
+    _refuses(bench_gpu.main, wrong, capsys)
 
 
 def test_profile_step_rejects_wrong_arguments_before_building_data(monkeypatch, capsys) -> None:
-    import pytest
 
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     import profile_step
 
-    for argv, message in {
+    wrong = {
         ("--steps", "0"): "--steps and --rows must be >= 1",
         ("model.d_model=7",): "model.d_model (7) must be divisible by model.n_heads",
         ("model.nope=1",): "unknown key 'model.nope'",
-    }.items():
-        with pytest.raises(SystemExit) as info:
-            profile_step.main(list(argv))
-        assert info.value.code == 2
-        assert message in capsys.readouterr().err, argv
+    }
+    _refuses(profile_step.main, wrong, capsys)
 
 
 def test_model_section_runs_both_models_at_the_precision_asked(monkeypatch) -> None:
@@ -231,7 +237,6 @@ def test_model_section_runs_both_models_at_the_precision_asked(monkeypatch) -> N
 
 def test_suite_rejects_wrong_arguments_in_one_line(monkeypatch, capsys) -> None:
     """A typo fails at once with the reason, before any section runs for minutes."""
-    import pytest
 
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     import run
@@ -245,13 +250,7 @@ def test_suite_rejects_wrong_arguments_in_one_line(monkeypatch, capsys) -> None:
         ("--set", "training.precision=fp64"): "--set: training.precision must be fp32, bf16",
         ("--set", "data.max_tokens=0"): "--set: data.max_tokens must be a positive integer",
     }
-    for argv, message in wrong.items():
-        with pytest.raises(SystemExit) as info:
-            run.parse_args(list(argv))
-        assert info.value.code == 2
-        err = capsys.readouterr().err
-        assert message in err, (argv, err)
-        assert "Traceback" not in err
+    _refuses(run.parse_args, wrong, capsys)
     args = run.parse_args(["--sections", "e2e", "--set", "training.precision=bf16", "--reps", "1"])
     assert (args.sections, args.set, args.reps) == ("e2e", ["training.precision=bf16"], 1)
 
@@ -376,7 +375,6 @@ def test_threads_probe_runs_each_contender_at_the_thread_count_it_reports(
 def test_onednn_cache_probe_runs_each_contender_in_its_own_process(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    import pytest
 
     out = tmp_path / "onednn.json"
     monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path / "assets"))
@@ -394,12 +392,9 @@ def test_onednn_cache_probe_runs_each_contender_in_its_own_process(
     assert all(_positive(v) for r in results.values() for k, v in r.items() if k != "given")
     assert results["1024"]["ratio"] == 1.0
 
-    for argv, message in {
+    wrong = {
         ("--capacities", "1024,lots"): "--capacities: positive integers or `trainer`",
         ("--capacities", "1024,1024"): "--capacities: each at most once",
         ("--steps", "0"): "--reps and --steps must be >= 1",
-    }.items():
-        with pytest.raises(SystemExit) as info:
-            probe_onednn_cache.main(list(argv))
-        assert info.value.code == 2
-        assert message in capsys.readouterr().err, argv
+    }
+    _refuses(probe_onednn_cache.main, wrong, capsys)
