@@ -432,8 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     for flag in ("length", "steps", "rounds"):
         if getattr(args, flag) < 1:
             parser.error(f"--{flag} must be >= 1, got {getattr(args, flag)}")
-    if args.warmup < 0:
-        parser.error(f"--warmup must be >= 0, got {args.warmup}")
+    if args.warmup < 1:  # the Trainer check times from the end of the last warm-up step
+        parser.error(f"--warmup must be >= 1, got {args.warmup}")
     if not args.budget_s > 0:
         parser.error(f"--budget-s must be > 0, got {args.budget_s}")
     if args.min_tokens < args.length:

@@ -73,6 +73,6 @@ if has paper; then
 fi
 if has suites; then
     echo "== rd-models and rd-training suites on the GPU machine"
-    timeout 70 python3 -m pytest -q -p no:cacheprovider -x --timeout 30 \
+    timeout 70 python3 -m pytest -q -p no:cacheprovider -x \
         packages/rd-models/tests packages/rd-training/tests 2>&1 | tail -15
 fi

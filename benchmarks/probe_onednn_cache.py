@@ -70,7 +70,7 @@ def child(capacity: str, steps: int, warmup: int, quick: bool) -> dict[str, Any]
 def run_child(capacity: str, steps: int, warmup: int, quick: bool) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", capacity, "--steps", str(steps)]
     cmd += ["--warmup", str(warmup), *(["--quick"] if quick else [])]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=3600)
     if proc.returncode != 0:
         raise RuntimeError(f"contender {capacity} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

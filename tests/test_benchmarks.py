@@ -181,7 +181,7 @@ def test_gpu_benchmark_rejects_wrong_arguments_before_using_the_device(capsys) -
         ("--min-tokens", "4096", "--max-tokens", "1024"): "--max-tokens (1024) is below",
         ("--budget-s", "0"): "--budget-s must be > 0",
         ("--steps", "0"): "--steps must be >= 1",
-        ("--warmup", "-1"): "--warmup must be >= 0",
+        ("--warmup", "0"): "--warmup must be >= 1",
         ("--device", "gpu"): "--device:",
         ("--variants", "eager,fused"): "unknown variants ['fused']",
     }
@@ -251,6 +251,9 @@ def test_suite_rejects_wrong_arguments_in_one_line(monkeypatch, capsys) -> None:
         ("--set", "data.max_tokens=0"): "--set: data.max_tokens must be a positive integer",
     }
     _refuses(run.parse_args, wrong, capsys)
+    # Each section's config is checked: 2048-token pairs fit the WMT-shaped 4096-token batches.
+    assert run.parse_args(["--sections", "e2e-wmt", "--set", "data.max_length=2048"]).set
+    _refuses(run.parse_args, {("--set", "data.max_length=2048"): "data.max_tokens (1024)"}, capsys)
     args = run.parse_args(["--sections", "e2e", "--set", "training.precision=bf16", "--reps", "1"])
     assert (args.sections, args.set, args.reps) == ("e2e", ["training.precision=bf16"], 1)
 
@@ -378,10 +381,9 @@ def test_onednn_cache_probe_runs_each_contender_in_its_own_process(
 
     out = tmp_path / "onednn.json"
     monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path / "assets"))
-    # The probe's import sets the cache size for the other benchmarks in this process: undone.
+    # The probe's import sets the cache size in this process (tests/conftest.py undoes it).
     for name in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "DNNL_PRIMITIVE_CACHE_CAPACITY"):
-        monkeypatch.setenv(name, "")
-        monkeypatch.delenv(name)
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     import probe_onednn_cache
 

@@ -14,7 +14,7 @@ torch.set_num_threads(1)
 
 @pytest.fixture(autouse=True)
 def _restore_onednn_cache_vars() -> Iterator[None]:
-    """A bf16/fp16 Trainer on CPU sets oneDNN's cache variable; no test leaks it to the next."""
+    """A bf16/fp16 Trainer on CPU sets oneDNN's cache variable; no test here leaks it to the next."""
     names = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "DNNL_PRIMITIVE_CACHE_CAPACITY")
     saved = {name: os.environ.get(name) for name in names}
     yield
