@@ -7,6 +7,8 @@ seconds each, hence `slow`. They still run with the test command.
 from __future__ import annotations
 
 import importlib.metadata
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -162,3 +164,24 @@ def test_version_bump_changes_only_that_member(tmp_path: Path) -> None:
         if a != b
     ]
     assert changed == [(f'version = "{before["rd-models"]}"', f'version = "{after["rd-models"]}"')]
+
+
+def test_dockerfile_dependency_stage_resolves_from_the_files_it_copies(tmp_path: Path) -> None:
+    """The paper's Dockerfile installs dependencies from uv.lock and the pyproject.toml files
+    its first stage copies; uv needs every workspace member's file for that (a missing
+    tools/pyproject.toml failed `docker build`). Replays the copy and a dry, offline sync."""
+    dockerfile = (WORKSPACE_ROOT / "papers/transformer/docker/Dockerfile").read_text()
+    loop = re.search(r"for f in (.*?); do", dockerfile, re.S)
+    assert loop is not None, "the Dockerfile's copy loop moved: update this test"
+    globs = [g.removeprefix("/src/") for g in loop.group(1).replace("\\\n", " ").split()]
+    for name in ("uv.lock", "pyproject.toml"):
+        shutil.copy(WORKSPACE_ROOT / name, tmp_path / name)
+    for pattern in globs:
+        for path in WORKSPACE_ROOT.glob(pattern):
+            (tmp_path / path.relative_to(WORKSPACE_ROOT)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, tmp_path / path.relative_to(WORKSPACE_ROOT))
+    command = [UV, "sync", "--package", "paper-transformer", "--locked", "--no-dev"]
+    command += ["--no-install-workspace", "--dry-run", "--offline"]
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(tmp_path / ".venv")}
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
