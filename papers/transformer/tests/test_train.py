@@ -97,6 +97,22 @@ def test_user_errors_are_one_line_with_exit_code_2_and_leave_no_run(
     assert not (assets / "outputs").exists()
 
 
+def test_splits_and_languages_the_dataset_lacks_are_one_line(
+    assets: Path, capsys: pytest.CaptureFixture
+) -> None:
+    tiny = ["data.train_size=200", "data.valid_size=20", "data.test_size=20"]
+    for override, message in [
+        ("data.source_lang=fr", "data.source_lang: dataset 'number_words' has no language 'fr' "),
+        ("data.target_lang=xx", "data.target_lang: dataset 'number_words' has no language 'xx' "),
+        ("data.valid_split=nope", "data.valid_split: dataset 'number_words' has no split 'nope' "),
+    ]:
+        assert main([*tiny, override]) == 2
+        last = capsys.readouterr().err.splitlines()[-1]  # after the dataset's progress bars
+        assert last.startswith("train: error: " + message), last
+    assert last.endswith("(it has: train, validation, test)")
+    assert not (assets / "outputs").exists()
+
+
 def test_an_unwritable_run_directory_is_one_line(
     assets: Path, capsys: pytest.CaptureFixture
 ) -> None:

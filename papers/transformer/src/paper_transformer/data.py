@@ -16,7 +16,7 @@ import torch
 from datasets import Dataset, DatasetDict
 from torch.utils.data import DataLoader
 
-from paper_transformer.config import DataConfig
+from paper_transformer.config import DataConfig, UserError
 from paper_transformer.number_words import generate_splits
 from rd_data import (
     BPETokenizer,
@@ -73,6 +73,7 @@ def load_splits(cfg: DataConfig) -> DatasetDict:
 
     Raises:
         rd_data.AssetNotFoundError: a Hub dataset has not been downloaded yet (the message says how).
+        UserError: the dataset lacks a configured split or language.
     """
     if cfg.dataset == NUMBER_WORDS:
         materialise_number_words(cfg)
@@ -80,14 +81,37 @@ def load_splits(cfg: DataConfig) -> DatasetDict:
     else:
         dataset = load_local_dataset(cfg.dataset, cfg.config)
     if not isinstance(dataset, DatasetDict):
-        raise ValueError(f"data.dataset {cfg.dataset!r}: expected a dataset with splits")
-    for split in ("train", cfg.valid_split, cfg.test_split):
+        raise UserError(f"data.dataset {cfg.dataset!r}: expected a dataset with splits")
+    for key, split in (
+        ("train", "train"),
+        ("valid_split", cfg.valid_split),
+        ("test_split", cfg.test_split),
+    ):
         if split not in dataset:
-            raise ValueError(f"data: dataset {cfg.dataset!r} has no split {split!r}")
+            raise UserError(
+                f"data.{key}: dataset {cfg.dataset!r} has no split {split!r} "
+                f"(it has: {', '.join(dataset)})"
+            )
+    languages = _languages(dataset["train"].features.get("translation"))
+    for key in ("source_lang", "target_lang"):
+        lang = getattr(cfg, key)
+        if languages is not None and lang not in languages:
+            raise UserError(
+                f"data.{key}: dataset {cfg.dataset!r} has no language {lang!r} "
+                f"(it has: {', '.join(languages)})"
+            )
     if cfg.max_train_examples is not None:
         n = min(cfg.max_train_examples, len(dataset["train"]))
         dataset["train"] = dataset["train"].select(range(n))
     return dataset
+
+
+def _languages(feature: Any) -> list[str] | None:
+    """The languages of a `translation` column (a dict of strings, or `datasets.Translation`)."""
+    if isinstance(feature, dict):
+        return list(feature)
+    languages = getattr(feature, "languages", None)
+    return list(languages) if languages is not None else None
 
 
 def train_tokenizer(dataset: DatasetDict, cfg: DataConfig) -> BPETokenizer:
