@@ -177,3 +177,34 @@ def test_scaffolded_members_train_and_pass_their_tests(tmp_path: Path) -> None:
     assert trained.returncode == 0, trained.stderr[-3000:]
     accuracy = float(trained.stdout.split("test exact match ")[1].split("%")[0])
     assert accuracy > 90, trained.stdout
+
+    # A researcher's mistakes: one line, exit code 2, nothing written; a used run name is refused.
+    runs = tmp_path / "assets" / "outputs" / "demo"
+    before = sorted(runs.iterdir())
+    for override, message in [
+        ("train.lr=-1", "train.lr must be > 0, got -1"),
+        ("train.max_steps=0", "train.max_steps must be at least 1, got 0"),
+        ("model.d_model=33", "must be divisible by n_heads"),
+        ("train.device=tpu", "train.device: unknown device 'tpu'"),
+    ]:
+        refused = subprocess.run(
+            [*UV_RUN, "paper-demo", "demo-train", override],
+            cwd=root,
+            env={**env, "RD_ASSETS_DIR": str(tmp_path / "assets")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert refused.returncode == 2, refused.stderr[-3000:]
+        assert refused.stderr.startswith("demo-train: error: ") and message in refused.stderr
+        assert refused.stderr.count("\n") == 1, refused.stderr
+    assert sorted(runs.iterdir()) == before
+    again = subprocess.run(
+        [*UV_RUN, "paper-demo", "demo-train", "--run-name", before[0].name],
+        cwd=root,
+        env={**env, "RD_ASSETS_DIR": str(tmp_path / "assets")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 2 and "already holds a run" in again.stderr, again.stderr[-3000:]

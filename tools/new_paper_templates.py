@@ -362,19 +362,57 @@ def loss_fn(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tuple[tor
     logits = model(batch["src"], shift_right(batch["tgt"]))
 {{loss_body}}{{train_loop}}
 
+def check_config(cfg: Config) -> None:
+    """Refuse settings that cannot train, before anything is written."""
+    t, m, tr = cfg.task, cfg.model, cfg.train
+    counts = {
+        "task.seq_len": t.seq_len,
+        "task.num_symbols": t.num_symbols,
+        "task.train_size": t.train_size,
+        "task.test_size": t.test_size,
+        "task.batch_size": t.batch_size,
+        "model.d_model": m.d_model,
+        "model.num_layers": m.num_layers,
+        "train.max_steps": tr.max_steps,
+        "train.log_every": tr.log_every,
+    }
+    for key, value in counts.items():
+        if value < 1:
+            raise ConfigError(f"{key} must be at least 1, got {value}")
+    if not tr.lr > 0:
+        raise ConfigError(f"train.lr must be > 0, got {tr.lr}")
+    available = {
+        "auto": True,
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": torch.backends.mps.is_available(),
+    }
+    kind = tr.device.split(":")[0]
+    if kind not in available:
+        raise ConfigError(f"train.device: unknown device {tr.device!r} (cpu, cuda, mps or auto)")
+    if not available[kind]:
+        raise ConfigError(f"train.device: {tr.device!r} is not available on this machine")
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     if not args.config.is_file():
         raise ConfigError(f"config file not found: {args.config}")
     cfg = {{load_call}}
-    {{outputs_line}}
-    run_dir = args.out_dir or outputs / NAME / (args.run_name or time.strftime("%Y%m%d-%H%M%S"))
-    run_dir.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, run_dir / "config.yaml")
-
+    check_config(cfg)
     t = cfg.task
     examples = make_examples(t.train_size, t.seq_len, t.num_symbols, seed=cfg.train.seed)
     torch.manual_seed(cfg.train.seed)
-    model = build_model(cfg)
+    try:
+        model = build_model(cfg)  # the model's own checks, also before anything is written
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    {{outputs_line}}
+    run_dir = args.out_dir or outputs / NAME / (args.run_name or time.strftime("%Y%m%d-%H%M%S"))
+    if run_dir.is_dir() and any(run_dir.iterdir()):
+        raise ConfigError(f"{run_dir} already holds a run: choose another --run-name")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, run_dir / "config.yaml")
+
     steps = train_model(cfg, model, make_batches(examples, t.batch_size), run_dir)
     save_model(model, run_dir / "model")
     accuracy = exact_match(model, cfg)
