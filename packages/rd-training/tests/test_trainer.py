@@ -291,7 +291,9 @@ def test_tensorboard_events_when_installed_and_nothing_when_not(tmp_path, monkey
     assert make_trainer(tmp_path / "none", max_steps=2, tensorboard=True).fit()["step"] == 2
 
 
-def test_sigint_saves_and_exits_130_and_an_explicit_resume_path_continues(tmp_path: Path) -> None:
+def test_sigint_saves_and_exits_130_and_an_explicit_resume_path_continues(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     calls = {"n": 0}
 
     def interrupting(model, batch):
@@ -300,12 +302,15 @@ def test_sigint_saves_and_exits_130_and_an_explicit_resume_path_continues(tmp_pa
             os.kill(os.getpid(), signal.SIGINT)
         return loss_fn(model, batch)
 
-    trainer = make_trainer(tmp_path, max_steps=6, save_every=None)
+    hint = "Continue with: mytool --resume auto"
+    trainer = make_trainer(tmp_path, max_steps=6, save_every=None, resume_hint=hint)
     trainer.loss_fn = interrupting
     before = signal.getsignal(signal.SIGINT)  # SIG_IGN where pytest was started in the background
-    with pytest.raises(SystemExit) as info:
+    with pytest.raises(SystemExit) as info, caplog.at_level("WARNING", "rd_training"):
         trainer.fit()
     assert info.value.code == 128 + signal.SIGINT
+    expected = f"Interrupted by SIGINT after step 2; checkpoint saved to {tmp_path}"
+    assert any(r.message.startswith(expected) and r.message.endswith(hint) for r in caplog.records)
     assert signal.getsignal(signal.SIGINT) is before
     checkpoint = tmp_path / "checkpoints" / "step_00000002"
     summary = make_trainer(tmp_path, max_steps=6, save_every=None, resume=str(checkpoint)).fit()

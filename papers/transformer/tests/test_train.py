@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 from paper_transformer.config import DEFAULT_CONFIG, Config
-from paper_transformer.pipeline import choose_run_dir, load_run_config
+from paper_transformer.pipeline import choose_run_dir, load_run_config, trainer_config
 from paper_transformer.train import main, parse_args
 from paper_transformer_testing import TINY, read_jsonl, run_cli
 
@@ -233,3 +233,13 @@ def test_missing_hub_dataset_says_how_to_download_it(tmp_path: Path) -> None:
 def test_shipped_config_yaml_equals_the_dataclass_defaults() -> None:
     # A key left out of a YAML file falls back to the default: keep both descriptions in step.
     assert config_to_dict(load_config(DEFAULT_CONFIG, Config)) == config_to_dict(Config())
+
+
+def test_an_interrupted_run_names_the_command_that_continues_it(assets: Path) -> None:
+    cfg = load_config(DEFAULT_CONFIG, Config)
+    named = trainer_config(cfg, None, assets / "outputs" / "transformer" / "my run")
+    assert named.resume_hint == "Continue with: train --resume auto --run-name 'my run'"
+    elsewhere = trainer_config(cfg, "auto", assets.parent / "runs" / "r1")
+    assert elsewhere.resume_hint == (
+        f"Continue with: train --resume auto --out-dir {assets.parent / 'runs' / 'r1'}"
+    )

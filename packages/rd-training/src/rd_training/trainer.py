@@ -311,7 +311,7 @@ class Trainer:
             name = signal.Signals(self._stop_signal).name
             message = (
                 f"Interrupted by {name} after step {self.step}; checkpoint saved to {last}. "
-                "Run again with resume='auto' to continue."
+                f"{self.config.resume_hint}"
             )
             logger.warning(message)
             raise SystemExit(128 + self._stop_signal)

@@ -45,6 +45,10 @@ class TrainerConfig:
     """"auto" (cuda > mps > cpu), or an explicit device such as "cpu" or "cuda:1"."""
     resume: str | None = None
     """None (fresh run), "auto" (newest complete checkpoint in out_dir, if any) or a checkpoint path."""
+    resume_hint: str = "Run again with resume='auto' to continue."
+    """The last sentence of the message an interrupted run (SIGINT/SIGTERM) logs: how to continue
+    it. A command-line program names its own command, e.g. `"Continue with: train --resume auto
+    --run-name X"`."""
     progress_bar: bool = True
     """Show a tqdm bar on a TTY (plain log lines otherwise); False shows neither."""
     tensorboard: bool = True

@@ -10,6 +10,7 @@ import datetime
 import json
 import logging
 import math
+import shlex
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -127,6 +128,13 @@ def choose_run_dir(args: argparse.Namespace) -> Path:
     return runs / time.strftime("%Y%m%d-%H%M%S")
 
 
+def _run_dir_args(run_dir: Path) -> str:
+    """The `train` arguments that name `run_dir`: --run-name for a run under assets/outputs."""
+    if run_dir.parent == get_outputs_dir(create=False) / PAPER:
+        return f"--run-name {shlex.quote(run_dir.name)}"
+    return f"--out-dir {shlex.quote(str(run_dir))}"
+
+
 def model_config(cfg: Config, vocab_size: int, pad_id: int = 0) -> TransformerConfig:
     """The Transformer's config for this run, with one vocabulary shared by source and target."""
     m = cfg.model
@@ -146,10 +154,11 @@ def model_config(cfg: Config, vocab_size: int, pad_id: int = 0) -> TransformerCo
     )
 
 
-def trainer_config(cfg: Config, resume: str | None) -> TrainerConfig:
-    """The Trainer's settings for this run (`resume`: None, "auto" or a checkpoint path)."""
+def trainer_config(cfg: Config, resume: str | None, run_dir: Path | None = None) -> TrainerConfig:
+    """The Trainer's settings for this run (`resume`: None, "auto" or a checkpoint path); with
+    `run_dir`, an interrupted run names the `train` command that continues it."""
     t = cfg.training
-    return TrainerConfig(
+    settings = TrainerConfig(
         max_steps=t.max_steps,
         grad_accum_steps=t.grad_accum_steps,
         clip_grad_norm=t.clip_grad_norm,
@@ -164,6 +173,9 @@ def trainer_config(cfg: Config, resume: str | None) -> TrainerConfig:
         device=t.device,
         resume=resume,
     )
+    if run_dir is not None:
+        settings.resume_hint = f"Continue with: train --resume auto {_run_dir_args(run_dir)}"
+    return settings
 
 
 def build_model(cfg: Config, vocab_size: int, pad_id: int = 0) -> Transformer:
@@ -247,7 +259,7 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
         check_resumable(load_config(source / "config.yaml", Config), cfg)
     try:
         model_config(cfg, cfg.data.vocab_size)
-        settings = trainer_config(cfg, args.resume)
+        settings = trainer_config(cfg, args.resume, run_dir)
     except ValueError as err:
         raise UserError(str(err)) from None
     device = resolve_device(cfg.training.device, "training.device")
