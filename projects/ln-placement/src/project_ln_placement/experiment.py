@@ -81,6 +81,8 @@ def make_trainer_config(cfg: ExperimentConfig, seed: int) -> TrainerConfig:
         device=cfg.device,
         progress_bar=False,
         tensorboard=False,
+        # The experiment does not resume: its runs take seconds to minutes on a CPU.
+        resume_hint="ln-placement does not resume: run the experiment again under a new --run-name.",
     )
 
 
