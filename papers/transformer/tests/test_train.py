@@ -101,15 +101,16 @@ def test_splits_and_languages_the_dataset_lacks_are_one_line(
     assets: Path, capsys: pytest.CaptureFixture
 ) -> None:
     tiny = ["data.train_size=200", "data.valid_size=20", "data.test_size=20"]
-    for override, message in [
+    for override, message in [  # the first one generates the task: its splits have fixed names
+        ("data.valid_split=nope", "data.valid_split: dataset 'number_words' has no split 'nope' "),
         ("data.source_lang=fr", "data.source_lang: dataset 'number_words' has no language 'fr' "),
         ("data.target_lang=xx", "data.target_lang: dataset 'number_words' has no language 'xx' "),
-        ("data.valid_split=nope", "data.valid_split: dataset 'number_words' has no split 'nope' "),
     ]:
         assert main([*tiny, override]) == 2
         last = capsys.readouterr().err.splitlines()[-1]  # after the dataset's progress bars
         assert last.startswith("train: error: " + message), last
-    assert last.endswith("(it has: train, validation, test)")
+        if override.startswith("data.valid_split"):
+            assert last.endswith("(it has: train, validation, test)")
     assert not (assets / "outputs").exists()
 
 
@@ -243,3 +244,26 @@ def test_an_interrupted_run_names_the_command_that_continues_it(assets: Path) ->
     assert elsewhere.resume_hint == (
         f"Continue with: train --resume auto --out-dir {assets.parent / 'runs' / 'r1'}"
     )
+
+
+@pytest.mark.parametrize(
+    ("module", "target", "prog"),
+    [
+        ("paper_transformer.train", "paper_transformer.pipeline.run", "train"),
+        ("paper_transformer.evaluate", "paper_transformer.evaluate.run", "evaluate"),
+        ("paper_transformer.cli_translate", "paper_transformer.cli_translate.run", "translate"),
+    ],
+)
+def test_ctrl_c_outside_the_training_loop_is_one_line_and_exit_130(
+    module: str, target: str, prog: str, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Ctrl-C while data is generated, a tokenizer learned or sentences decoded: no traceback."""
+    import importlib
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(target, interrupted)
+    argv = [] if prog == "train" else ["some-run"]
+    assert importlib.import_module(module).main(argv) == 130
+    assert capsys.readouterr().err == f"{prog}: interrupted\n"

@@ -91,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, ConfigError, RdDataError) as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
     try:
         for line in translations:
             sys.stdout.write(line + "\n")

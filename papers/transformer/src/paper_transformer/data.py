@@ -8,6 +8,7 @@ same code.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,14 @@ def materialise_number_words(cfg: DataConfig) -> Path:
     target = number_words_dir(cfg)
     if (target / "dataset_dict.json").is_file():
         return target
-    sizes = {
-        "train": cfg.train_size,
-        cfg.valid_split: cfg.valid_size,
-        cfg.test_split: cfg.test_size,
-    }
+    # Always these split names (the folder is shared by every config with the same sizes);
+    # data.valid_split / data.test_split choose among them.
+    sizes = {"train": cfg.train_size, "validation": cfg.valid_size, "test": cfg.test_size}
+    print(
+        f"generating the number-words task ({sum(sizes.values()):,} pairs) into {target}",
+        file=sys.stderr,
+        flush=True,
+    )
     rows = generate_splits(sizes, seed=cfg.seed)
     splits = DatasetDict(
         {

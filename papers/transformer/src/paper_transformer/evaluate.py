@@ -158,6 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, ConfigError, RdDataError) as err:
         print(f"evaluate: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("evaluate: interrupted", file=sys.stderr)
+        return 130
     print(
         f"{run_dir} [{split}]: sacreBLEU {m['bleu']:.2f}  chrF {m['chrf']:.2f}  "
         f"exact match {m['exact_match']:.1f}%  (hypotheses.{split}.txt)"

@@ -63,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("RANK", "0") == "0" or isinstance(err, RankError):
             print(f"train: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside the training loop (which saves and exits 130 itself)
+        print("train: interrupted", file=sys.stderr)
+        return 130
     if result is None:  # a torchrun rank other than 0: rank 0 reports
         return 0
     m, steps, first = result["metrics"], result["steps"], result["resumed_step"]
