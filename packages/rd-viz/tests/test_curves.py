@@ -169,8 +169,11 @@ def test_log_scale_when_values_span_a_wide_range():
 def test_unknown_metric_names_the_file_and_what_is_available(make_run):
     with pytest.raises(MetricsError, match=r"metrics\.jsonl: unknown metric 'bleu'.*loss, lr"):
         plot_training_curves(make_run(), metrics=["loss", "bleu"])
-    with pytest.raises(MetricsError, match="unknown metric 'lr' in split 'valid'"):
+    with pytest.raises(MetricsError, match="unknown metric 'lr' in split 'valid'") as info:
         plot_training_curves(make_run(), metrics=["valid/lr"])
+    # What that split has, and where the metric is logged instead.
+    assert "(split 'valid' has: " in str(info.value)
+    assert str(info.value).endswith("; 'lr' is logged as train/lr)")
 
 
 @pytest.mark.parametrize(

@@ -151,11 +151,25 @@ def require_metrics(runs: Sequence[Run], specs: Sequence[str]) -> None:
         if any(_has(run, split, name) for run in runs):
             continue
         sources = ", ".join(run.source for run in runs)
-        available = sorted({m for run in runs for m in metric_names(run.records)})
-        where = f" in split '{split}'" if split else ""
+        if split is None:
+            available = sorted({m for run in runs for m in metric_names(run.records)})
+            raise MetricsError(
+                f"{sources}: unknown metric '{name}' (available: {', '.join(available) or 'none'})"
+            )
+        in_split = sorted(
+            {
+                m
+                for run in runs
+                for m in metric_names([r for r in run.records if r["split"] == split])
+            }
+        )
+        elsewhere = sorted(
+            {f"{r['split']}/{name}" for run in runs for r in run.records if is_number(r.get(name))}
+        )
+        also = f"; '{name}' is logged as {', '.join(elsewhere)}" if elsewhere else ""
         raise MetricsError(
-            f"{sources}: unknown metric '{name}'{where} "
-            f"(available: {', '.join(available) or 'none'})"
+            f"{sources}: unknown metric '{name}' in split '{split}' "
+            f"(split '{split}' has: {', '.join(in_split) or 'none'}{also})"
         )
 
 
