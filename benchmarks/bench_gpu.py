@@ -401,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         help="model (tiny: a CPU check)",
     )
     parser.add_argument(
-        "--device", default="cuda" if torch.cuda.is_available() else "cpu", help="default: cuda"
+        "--device", help="default: cuda (without a GPU, --device cpu runs the script on a CPU)"
     )
     parser.add_argument("--length", type=int, default=32, help="source = target tokens/sentence")
     parser.add_argument("--min-tokens", type=int, default=16384, help="first token batch")
@@ -442,16 +442,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--max-tokens ({args.max_tokens}) is below --min-tokens ({args.min_tokens})")
     if args.compile_tokens is not None and args.compile_tokens < args.length:
         parser.error(f"--compile-tokens ({args.compile_tokens}) must hold one pair")
-    try:
-        device = torch.device(args.device)
-    except RuntimeError as e:
-        parser.error(f"--device: {e}")
     variants = args.variants.split(",")
     if unknown := set(variants) - set(VARIANTS):
         parser.error(f"unknown variants {sorted(unknown)}; choose from {', '.join(VARIANTS)}")
     profiled = args.profile.split(",") if args.profile else []
     if unknown := set(profiled) - set(VARIANTS):
         parser.error(f"--profile: unknown variants {sorted(unknown)}")
+    if args.device is None:
+        if not torch.cuda.is_available():
+            parser.error("no CUDA GPU here; --device cpu --config tiny checks the script on a CPU")
+        args.device = "cuda"
+    try:
+        device = torch.device(args.device)
+    except RuntimeError as e:
+        parser.error(f"--device: {e}")
     if any(v.startswith("marian") for v in variants + profiled) and not transformers_available():
         print("marian variants skipped: transformers is not installed", flush=True)
         variants = [v for v in variants if not v.startswith("marian")]

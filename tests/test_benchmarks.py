@@ -18,6 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def _positive(x: float) -> bool:
     return isinstance(x, float) and math.isfinite(x) and x > 0
 
@@ -185,6 +191,8 @@ def test_gpu_benchmark_rejects_wrong_arguments_before_using_the_device(capsys) -
         ("--device", "gpu"): "--device:",
         ("--variants", "eager,fused"): "unknown variants ['fused']",
     }
+    if not _cuda():  # the base model on a CPU by default would run for hours
+        wrong[("--config", "base")] = "no CUDA GPU here; --device cpu --config tiny checks"
     _refuses(bench_gpu.main, wrong, capsys)
 
 
