@@ -165,15 +165,18 @@ def test_scaffolded_members_train_and_pass_their_tests(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert "4 passed" in result.stdout
 
+    def demo_train(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*UV_RUN, "paper-demo", "demo-train", *args],
+            cwd=root,
+            env={**env, "RD_ASSETS_DIR": str(tmp_path / "assets")},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
     # Out of the box: the default `train` learns the task.
-    trained = subprocess.run(
-        [*UV_RUN, "paper-demo", "demo-train"],
-        cwd=root,
-        env={**env, "RD_ASSETS_DIR": str(tmp_path / "assets")},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    trained = demo_train()
     assert trained.returncode == 0, trained.stderr[-3000:]
     accuracy = float(trained.stdout.split("test exact match ")[1].split("%")[0])
     assert accuracy > 90, trained.stdout
@@ -187,24 +190,10 @@ def test_scaffolded_members_train_and_pass_their_tests(tmp_path: Path) -> None:
         ("model.d_model=33", "must be divisible by n_heads"),
         ("train.device=tpu", "train.device: unknown device 'tpu'"),
     ]:
-        refused = subprocess.run(
-            [*UV_RUN, "paper-demo", "demo-train", override],
-            cwd=root,
-            env={**env, "RD_ASSETS_DIR": str(tmp_path / "assets")},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        refused = demo_train(override)
         assert refused.returncode == 2, refused.stderr[-3000:]
         assert refused.stderr.startswith("demo-train: error: ") and message in refused.stderr
         assert refused.stderr.count("\n") == 1, refused.stderr
     assert sorted(runs.iterdir()) == before
-    again = subprocess.run(
-        [*UV_RUN, "paper-demo", "demo-train", "--run-name", before[0].name],
-        cwd=root,
-        env={**env, "RD_ASSETS_DIR": str(tmp_path / "assets")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    again = demo_train("--run-name", before[0].name)
     assert again.returncode == 2 and "already holds a run" in again.stderr, again.stderr[-3000:]
