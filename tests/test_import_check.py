@@ -96,3 +96,16 @@ def test_cli_exit_code_reports_violations(tmp_path: Path, capsys: pytest.Capture
     member = make_member(tmp_path, "import requests\n", dependencies=[])
     assert main([str(member.path)]) == 1
     assert "imports 'requests'" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_folder_that_is_not_a_member(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([str(tmp_path / "nosuch")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert (
+        err.strip().splitlines()[-1].endswith("nosuch is not a member folder (no pyproject.toml)")
+    )
+    assert "Traceback" not in err

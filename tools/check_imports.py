@@ -149,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.members:
         chosen = []
         for path in args.members:
+            if not (path / "pyproject.toml").is_file():
+                parser.error(f"{path} is not a member folder (no pyproject.toml)")
             data = read_toml(path / "pyproject.toml")
             chosen.append(Member(name=data["project"]["name"], path=path, pyproject=data))
     else:
