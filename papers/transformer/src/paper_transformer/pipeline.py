@@ -158,7 +158,10 @@ def trainer_config(cfg: Config, resume: str | None, run_dir: Path | None = None)
     """The Trainer's settings for this run (`resume`: None, "auto" or a checkpoint path); with
     `run_dir`, an interrupted run names the `train` command that continues it."""
     t = cfg.training
-    settings = TrainerConfig(
+    hint = TrainerConfig.resume_hint
+    if run_dir is not None:
+        hint = f"Continue with: train --resume auto {_run_dir_args(run_dir)}"
+    return TrainerConfig(
         max_steps=t.max_steps,
         grad_accum_steps=t.grad_accum_steps,
         clip_grad_norm=t.clip_grad_norm,
@@ -172,10 +175,8 @@ def trainer_config(cfg: Config, resume: str | None, run_dir: Path | None = None)
         seed=t.seed,
         device=t.device,
         resume=resume,
+        resume_hint=hint,
     )
-    if run_dir is not None:
-        settings.resume_hint = f"Continue with: train --resume auto {_run_dir_args(run_dir)}"
-    return settings
 
 
 def build_model(cfg: Config, vocab_size: int, pad_id: int = 0) -> Transformer:
