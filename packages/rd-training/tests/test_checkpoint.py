@@ -12,6 +12,8 @@ from rd_training_testkit import TinyLM
 from safetensors.torch import load_file
 
 from rd_training import (
+    EpochStart,
+    LoopState,
     NoamLR,
     average_checkpoints,
     build_optimizer,
@@ -170,3 +172,34 @@ def test_saving_a_step_again_replaces_it(tmp_path: Path) -> None:
     save_checkpoint(tmp_path / "step_00000001", model, step=1, extra={"v": 2})
     assert load_checkpoint(tmp_path / "step_00000001").extra == {"v": 2}
     assert [p.name for p in tmp_path.iterdir()] == ["step_00000001"]
+
+
+def test_the_loop_state_round_trips_through_a_checkpoint_and_a_foreign_one_is_refused(
+    tmp_path: Path,
+) -> None:
+    model, optimizer, _ = trained()
+    tensors = {"torch": torch.get_rng_state()}
+    start = EpochStart([{"epoch": 2, "seed": 1}, None], tensors, {"python": [1], "numpy": [2]})
+    loop = LoopState(step=30, epoch=2, batches_in_epoch=7, best={"value": 1.5}, epoch_start=start)
+    extra, extra_tensors = loop.checkpoint_payload()
+    path = save_checkpoint(
+        tmp_path / "step_00000030", model, optimizer, step=30, epoch=2, extra=extra,
+        extra_tensors=extra_tensors,
+    )  # fmt: skip
+    state = json.loads((path / "state.json").read_text())
+    assert state["sampler"] is None  # the sampler states are saved once, in the loop state
+    restored = LoopState.from_checkpoint(load_checkpoint(path))
+    assert restored.epoch_start is not None
+    assert torch.equal(restored.epoch_start.rng_tensors["torch"], tensors["torch"])
+    restored.epoch_start.rng_tensors = start.rng_tensors
+    assert restored == loop
+
+    between = LoopState(step=40, epoch=3, batches_in_epoch=5)  # no epoch started: nothing to replay
+    extra, _ = between.checkpoint_payload()
+    save_checkpoint(tmp_path / "step_00000040", model, step=40, epoch=3, extra=extra)
+    again = LoopState.from_checkpoint(load_checkpoint(tmp_path / "step_00000040"))
+    assert again == LoopState(step=40, epoch=3, batches_in_epoch=0)
+
+    save_checkpoint(tmp_path / "step_00000050", model, step=50, extra={"note": "mine"})
+    with pytest.raises(ValueError, match="holds no Trainer loop state"):
+        LoopState.from_checkpoint(load_checkpoint(tmp_path / "step_00000050"))

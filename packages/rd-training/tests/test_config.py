@@ -2,11 +2,21 @@
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import pytest
 
-from rd_training import ConfigError, TrainerConfig, load_config, parse_overrides, save_config
+from rd_training import (
+    ConfigError,
+    TrainerConfig,
+    check_positive,
+    config_to_dict,
+    describe_config,
+    load_config,
+    parse_overrides,
+    runtime_keys,
+    save_config,
+)
 
 
 @dataclass
@@ -20,7 +30,11 @@ class OptimConfig:
 class ModelConfig:
     vocab_size: int
     d_model: int = 512
+    """Width of the model."""
     norm_first: bool = False
+
+    def __post_init__(self) -> None:
+        check_positive(self, "d_model")
 
 
 @dataclass
@@ -68,12 +82,12 @@ def test_dotted_overrides_use_yaml_scalar_rules(tmp_path: Path) -> None:
             "train.clip_grad_norm=null",
             "train.max_steps=7",
             "optim.betas=[0.8, 0.9]",
-            "--train.resume=auto",
+            "--train.log_every=3",
         ],
     )
     assert cfg.optim.lr == 3e-4 and cfg.model.norm_first is True
     assert cfg.train.clip_grad_norm is None and cfg.train.max_steps == 7
-    assert cfg.optim.betas == (0.8, 0.9) and cfg.train.resume == "auto"
+    assert cfg.optim.betas == (0.8, 0.9) and cfg.train.log_every == 3
     assert parse_overrides(["a.b.c=1", "a.b.d=x"]) == {"a": {"b": {"c": 1, "d": "x"}}}
 
 
@@ -114,10 +128,16 @@ def test_defaults_without_a_file() -> None:
         (
             "model: {vocab_size: 1}",
             ["train.grad_accum_steps=0"],
-            r"train: TrainerConfig.grad_accum_steps must be a positive integer",
+            r"^train.grad_accum_steps must be a positive integer, got 0$",
         ),
         ("model: {vocab_size: 1}", ["train.precision=fp8"], r"train.precision: expected one of"),
         ("model: {vocab_size: 1}", ["noequals"], r"not of the form dotted.key=value"),
+        (
+            "model: {vocab_size: 1}",
+            ["train.resume=auto"],
+            r"^train.resume cannot be set in a config: it comes from the command line",
+        ),
+        ("model: {vocab_size: 1, d_model: 0}", [], r"^model.d_model must be a positive integer"),
     ],
 )
 def test_errors_are_one_line_and_name_the_dotted_key(tmp_path, text, overrides, message) -> None:
@@ -142,3 +162,64 @@ def test_save_config_round_trips(tmp_path: Path) -> None:
     assert "vocab_size: 8" in out.read_text()
     assert load_config(out, PaperConfig) == cfg
     assert not list(out.parent.glob(".*tmp*"))
+
+
+@dataclass
+class Section:
+    runtime_fields: ClassVar[dict[str, str]] = {"size": "the data"}
+
+    size: int | None = None
+    """Filled in by the program."""
+    depth: int = 2
+    """How deep."""
+
+
+@dataclass
+class Holder:
+    runtime_fields: ClassVar[dict[str, str]] = {"train.seed": "the list of seeds"}
+
+    section: Section = field(default_factory=lambda: Section(depth=6))
+    """A library's section, with the holder's own defaults."""
+    train: TrainerConfig = field(
+        default_factory=lambda: TrainerConfig(max_steps=50, eval_every=10, keep_last=1)
+    )
+    """The loop."""
+
+
+def test_a_section_the_file_names_keeps_the_holders_defaults_for_the_keys_it_leaves_out(
+    tmp_path: Path,
+) -> None:
+    cfg = load_config(write(tmp_path, "train: {max_steps: 7}\nsection: {}\n"), Holder)
+    assert (cfg.train.max_steps, cfg.train.eval_every, cfg.train.keep_last) == (7, 10, 1)
+    assert cfg.section.depth == 6  # the holder's default, not Section's own 2
+    assert cfg.train.log_every == 100  # TrainerConfig's own default: the holder set none
+
+
+def test_runtime_fields_are_refused_in_files_left_out_of_saved_configs_and_of_the_help(
+    tmp_path: Path,
+) -> None:
+    assert runtime_keys(Holder) == {
+        "section.size": "the data",
+        "train.resume": "the command line (e.g. --resume)",
+        "train.resume_hint": "the command line that runs the Trainer",
+        "train.seed": "the list of seeds",
+    }
+    with pytest.raises(ConfigError, match=r"^train\.seed cannot be set in a config: it comes from"):
+        load_config(None, Holder, ["train.seed=3"])
+    with pytest.raises(ConfigError, match=r"^section\.size cannot be set"):
+        load_config(write(tmp_path, "section: {size: 3}\n"), Holder)
+
+    cfg = Holder(section=Section(size=40))  # as a program fills it in
+    out = save_config(cfg, tmp_path / "run" / "config.yaml")
+    text = out.read_text()
+    assert "size" not in text and "seed" not in text and "resume" not in text
+    reloaded = load_config(out, Holder)  # reads back: the runtime fields take their defaults
+    assert reloaded.section.size is None and reloaded.train == cfg.train
+    assert config_to_dict(cfg)["section"]["size"] == 40  # the full dump keeps them
+
+    help_text = describe_config(Holder())
+    assert "section.depth (int, default 6)\n      How deep." in help_text
+    assert "train.max_steps (int | None, default 50)" in help_text
+    assert "train.precision ({fp32,bf16,fp16}, default fp32)" in help_text
+    assert "section: A library's section, with the holder's own defaults." in help_text
+    assert "section.size" not in help_text and "train.seed" not in help_text

@@ -5,6 +5,7 @@ import io
 import json
 import logging
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -50,17 +51,19 @@ def test_truncate_after_drops_later_steps_and_torn_lines(tmp_path: Path) -> None
 
 def test_progress_prints_plain_lines_when_not_a_tty(caplog) -> None:
     log = logging.getLogger("rd_training.test_progress")
-    progress = ProgressReporter(total=10, initial=0, logger=log)
+    progress = ProgressReporter(total=10, initial=0, logger=log, log_every=2)
     assert progress.bar is None  # pytest's stderr is not a TTY
     with caplog.at_level(logging.INFO, logger=log.name):
-        record = {"loss": 1.23456, "lr": 3e-4, "tokens_per_s": 12345.0, "epoch": 0}
-        progress.update(1, record, show=False)
-        progress.update(2, record, show=True)
+        progress.update(1, {"loss": 1.0, "lr": 3e-4, "tokens": 300, "epoch": 0})
+        progress.update(2, {"loss": 2.0, "lr": 3e-4, "tokens": 100, "epoch": 0})
         progress.log_eval(2, {"loss": 1.5, "bleu": 20.0})
-    assert caplog.messages == [
-        "step 2/10 | epoch 0 | loss 1.2346 | lr 0.0003 | 12345 tok/s",
-        "step 2 | valid | loss 1.5 | bleu 20",
-    ]
+        progress.update(3, {"loss": 9.0, "lr": 3e-4, "tokens": 100, "epoch": 1})
+    # The line shows the window's token-weighted loss: (1.0 * 300 + 2.0 * 100) / 400.
+    assert len(caplog.messages) == 2
+    assert re.fullmatch(
+        r"step 2/10 \| epoch 0 \| loss 1\.2500 \| lr 0\.0003 \| \d+ tok/s", caplog.messages[0]
+    )
+    assert caplog.messages[1] == "step 2 | valid | loss 1.5 | bleu 20"
     progress.close()
 
 

@@ -359,7 +359,7 @@ def test_resume_is_exact_with_prefetching_dataloader_workers(tmp_path: Path) -> 
 def test_bf16_and_fp16_on_cpu_raise_onednn_cache_unless_the_environment_sets_it(
     tmp_path: Path, monkeypatch, caplog
 ) -> None:
-    caplog.set_level(logging.INFO, logger="rd_training.trainer")
+    caplog.set_level(logging.INFO, logger="rd_training.device")
     new, old = "ONEDNN_PRIMITIVE_CACHE_CAPACITY", "DNNL_PRIMITIVE_CACHE_CAPACITY"
     for name in (new, old):  # conftest puts back what was there
         monkeypatch.delenv(name, raising=False)

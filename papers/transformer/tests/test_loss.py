@@ -1,4 +1,4 @@
-"""`training.fused_loss` trains on the same loss and gradients as the plain logits path."""
+"""`optim.fused_loss` trains on the same loss and gradients as the plain logits path."""
 
 from __future__ import annotations
 

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from paper_transformer.config import Config, RankZeroStopped, UserError
+from paper_transformer.config import Config
 from paper_transformer.data import load_splits, make_batches
+from paper_transformer.errors import RankZeroStopped, UserError
 from paper_transformer.train import main
 from paper_transformer_testing import cli_env, read_jsonl, run_cli
 

@@ -65,7 +65,7 @@ def test_overrides_and_set_reach_the_resolved_config(assets: Path) -> None:
     ("argv", "message"),
     [
         (["model.d_modle=64"], "unknown key 'model.d_modle' (did you mean 'model.d_model'?)"),
-        (["training.max_steps=many"], "training.max_steps: expected int, got 'many'"),
+        (["training.max_steps=many"], "training.max_steps: expected int | None, got 'many'"),
         (["--config", "nowhere.yaml"], "config file not found: nowhere.yaml"),
         (["model.d_model=30", "model.n_heads=4"], "model.d_model (30) must be divisible"),
         (["--config", "."], "--config . is a directory, not a YAML file"),
@@ -267,3 +267,43 @@ def test_ctrl_c_outside_the_training_loop_is_one_line_and_exit_130(
     argv = [] if prog == "train" else ["some-run"]
     assert importlib.import_module(module).main(argv) == 130
     assert capsys.readouterr().err == f"{prog}: interrupted\n"
+
+
+def _keys(section: dict, prefix: str = "") -> list[str]:
+    found = []
+    for name, value in section.items():
+        if isinstance(value, dict):
+            found += _keys(value, f"{prefix}{name}.")
+        else:
+            found.append(prefix + name)
+    return found
+
+
+def test_help_lists_every_config_key_with_its_type_default_and_doc(capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        parse_args(["--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    keys = _keys(config_to_dict(Config(), runtime=False))
+    assert len(keys) > 50 and all(f"\n  {key} (" in out for key in keys)
+    assert "\n  training.max_steps (int | None, default 2200)\n      Stop after" in out
+    assert "\n  training.precision ({fp32,bf16,fp16}, default fp32)\n" in out
+    assert "\n  optim.fused_loss (bool, default false)\n      Output projection" in out
+    # Filled in by train itself: not keys a user can set.
+    assert "model.src_vocab_size" not in out and "training.resume" not in out
+
+
+def test_print_config_prints_what_the_run_would_save_and_writes_nothing(
+    assets: Path, tmp_path: Path, capsys
+) -> None:
+    assert main(["--print-config", "training.max_steps=7", "--set", "model.d_model=64"]) == 0
+    printed = tmp_path / "printed.yaml"
+    printed.write_text(capsys.readouterr().out)
+    cfg = load_config(printed, Config)
+    assert (cfg.training.max_steps, cfg.model.d_model) == (7, 64)
+    assert cfg == load_config(DEFAULT_CONFIG, Config, ["training.max_steps=7", "model.d_model=64"])
+    assert not (assets / "outputs").exists()
+    assert main(["--print-config", "model.src_vocab_size=9"]) == 2
+    assert "model.src_vocab_size cannot be set in a config: it comes from the tokenizer" in (
+        capsys.readouterr().err
+    )

@@ -36,7 +36,7 @@ def test_config_builds_the_papers_model(
     assert (m.num_encoder_layers, m.num_decoder_layers, m.norm_first) == (6, 6, False)
     assert (cfg.optim.beta2, cfg.optim.eps, cfg.optim.warmup_steps) == (0.98, 1e-9, 4000)
     assert cfg.optim.label_smoothing == 0.1
-    assert cfg.training.precision == "bf16" and cfg.training.fused_loss
+    assert cfg.training.precision == "bf16" and cfg.optim.fused_loss
     assert (cfg.eval.beam_size, cfg.eval.length_penalty, cfg.eval.max_len_b) == (4, 0.6, 50)
     # ~25k target tokens per optimizer step, as the paper's batches.
     assert 24_000 <= cfg.data.max_tokens * cfg.training.grad_accum_steps <= 26_000

@@ -11,18 +11,19 @@ import pytest
 import torch
 from project_ln_placement.cli import main
 from project_ln_placement.config import DEFAULT_CONFIG, ExperimentConfig
-from project_ln_placement.experiment import check_config, run_experiment
+from project_ln_placement.experiment import check_device, run_experiment
 
 from rd_training import load_config
 
 TINY = [
-    "max_steps=6",
-    "eval_every=3",
+    "training.max_steps=6",
+    "training.eval_every=3",
     "task.train_batches=2",
     "task.batch_size=8",
     "task.valid_size=16",
     "task.test_size=8",
-    "model.num_layers=1",
+    "model.num_encoder_layers=1",
+    "model.num_decoder_layers=1",
     "model.d_model=16",
     "model.d_ff=32",
     "optim.warmup_steps=2",
@@ -65,29 +66,34 @@ def test_variants_differ_only_in_layer_norm_placement_and_warmup(tmp_path: Path)
 
 BAD_INPUTS = [
     ("variants=[mid-ln]", "unknown ['mid-ln']"),
-    ("optim.learning_rate=1", "learning_rate"),
-    ("optim.lr=-1", "lr must be a finite number > 0"),
-    ("optim.lr=.inf", "optim: lr must be a finite number > 0"),
-    ("optim.beta2=1", "beta parameter"),
-    ("optim.warmup_steps=-1", "warmup_steps must be >= 0"),
-    ("optim.warmup_steps=7", "optim.warmup_steps (7) must be <= max_steps (6)"),
-    ("optim.clip_grad_norm=0", "clip_grad_norm"),
-    ("model.dropout=2", "dropout must be in [0, 1)"),
+    ("optim.learning_rate=1", "unknown key 'optim.learning_rate'"),
+    ("optim.lr=-1", "optim.lr must be a finite number > 0, got -1.0"),
+    ("optim.lr=.inf", "optim.lr must be a finite number > 0, got inf"),
+    ("optim.beta2=1", "optim.beta2 must be in [0, 1), got 1.0"),
+    ("optim.warmup_steps=-1", "optim.warmup_steps must be >= 0"),
+    ("optim.warmup_steps=7", "optim.warmup_steps (7) must be <= training.max_steps (6)"),
+    ("training.clip_grad_norm=0", "training.clip_grad_norm must be > 0 or None"),
+    ("model.dropout=2", "model.dropout must be in [0, 1)"),
     ("model.n_heads=3", "divisible by n_heads"),
-    ("model.num_layers=0", "model.num_layers"),
-    ("max_steps=0", "max_steps must be a positive integer"),
-    ("eval_every=0", "eval_every must be a positive integer"),
-    ("task.batch_size=0", "task.batch_size"),
-    ("task.min_len=13", "min_len (13) must be <= max_len (12)"),
-    ("task.num_symbols=0", "num_symbols"),
-    ("threads=0", "threads"),
-    ("target_accuracy=2", "target_accuracy"),
+    ("model.num_encoder_layers=0", "model.num_encoder_layers and model.num_decoder_layers"),
+    ("model.norm_first=true", "model.norm_first cannot be set in a config: it comes from each"),
+    ("training.seed=3", "training.seed cannot be set in a config: it comes from the list of seeds"),
+    ("training.max_steps=0", "training.max_steps must be a positive integer"),
+    ("training.eval_every=0", "training.eval_every must be a positive integer"),
+    ("task.batch_size=0", "task.batch_size must be a positive integer"),
+    ("task.min_len=13", "task.min_len (13) must be <= task.max_len (12)"),
+    ("task.num_symbols=0", "task.num_symbols must be a positive integer"),
+    ("threads=0", "threads must be a positive integer"),
+    ("target_accuracy=2", "target_accuracy must be in [0, 1]"),
     ("seeds=[]", "seeds must be a non-empty list"),
     ("seeds=[1,1]", "seeds must be free of repeats"),
     ("seeds=[-1]", "seeds must be integers in [0, 2**32)"),
     ("variants=[]", "variants must be a non-empty list"),
-    ("device=tpu", "device: unknown device 'tpu' (auto, cpu, cuda, cuda:N or mps)"),
-    ("device=meta", "device: unknown device 'meta'"),
+    (
+        "training.device=tpu",
+        "training.device: unknown device 'tpu' (auto, cpu, cuda, cuda:N or mps)",
+    ),
+    ("training.device=meta", "training.device: unknown device 'meta'"),
 ]
 
 
@@ -111,7 +117,7 @@ def test_bad_config_creates_no_default_run_directory(
 ) -> None:
     monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path))
     assert main(["--run-name", "bad", "optim.lr=-1"]) == 2
-    assert_one_line_error(capsys.readouterr().err, "lr must be a finite number > 0")
+    assert_one_line_error(capsys.readouterr().err, "optim.lr must be a finite number > 0")
     assert not (tmp_path / "outputs" / "ln-placement" / "bad").exists()
 
 
@@ -119,7 +125,7 @@ def test_cuda_without_cuda_is_a_config_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert main(["--out-dir", str(tmp_path / "run"), *TINY, "device=cuda"]) == 2
+    assert main(["--out-dir", str(tmp_path / "run"), *TINY, "training.device=cuda"]) == 2
     assert_one_line_error(capsys.readouterr().err, "CUDA is not available")
     assert not (tmp_path / "run").exists()
 
@@ -138,12 +144,15 @@ def test_output_directory_must_be_new_or_empty(
     assert_one_line_error(capsys.readouterr().err, "is a file")
 
 
-def test_run_experiment_checks_the_config_before_writing(tmp_path: Path) -> None:
-    cfg = load_config(DEFAULT_CONFIG, ExperimentConfig, [*TINY, "optim.lr=0"])
-    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+def test_run_experiment_checks_the_device_before_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    cfg = load_config(DEFAULT_CONFIG, ExperimentConfig, [*TINY, "training.device=cuda"])
+    with pytest.raises(ValueError, match=r"training\.device: device 'cuda' requested"):
         run_experiment(cfg, tmp_path / "run")
     assert not (tmp_path / "run").exists()
-    check_config(ExperimentConfig())  # the default experiment passes
+    check_device(ExperimentConfig())  # the default experiment passes
 
 
 def test_default_config_file_matches_the_dataclass_defaults() -> None:

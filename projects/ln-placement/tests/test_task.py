@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from project_ln_placement.task import BOS, EOS, PAD, ReversalTask, shift_right
+from project_ln_placement.task import EOS, PAD, ReversalTask
 
 
 def test_target_is_the_reversed_source_then_eos() -> None:
@@ -26,17 +26,15 @@ def test_batches_depend_only_on_the_seed() -> None:
     assert not torch.equal(a[0]["src"], task.batches(1, 4, seed=8)[0]["src"])
 
 
-def test_shift_right_starts_with_bos() -> None:
-    tgt = torch.tensor([[5, 4, EOS, PAD]])
-    assert shift_right(tgt).tolist() == [[BOS, 5, 4, EOS]]
-
-
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"num_symbols": 0}, "num_symbols must be a positive integer"),
         ({"min_len": 0}, "min_len must be a positive integer"),
-        ({"min_len": 5, "max_len": 4}, r"min_len \(5\) must be <= max_len \(4\)"),
+        (
+            {"min_len": 5, "max_len": 4},
+            r"ReversalTask.min_len \(5\) must be <= ReversalTask.max_len \(4\)",
+        ),
     ],
 )
 def test_bad_task_sizes_raise(kwargs: dict[str, int], message: str) -> None:

@@ -1,4 +1,5 @@
-"""Find the workspace root and its members; shared by the tools in `tools/` and `rd-doctor`.
+"""Find the workspace root and its members; shared by the tools in `tools/`, `rd-doctor` and
+rd-data (whose assets root is `<workspace root>/assets`): the one home of that rule.
 
 Only the standard library (plus `tomli` on Python 3.10) so every tool can run before anything
 is synced.

@@ -24,7 +24,6 @@ from rd_data.hf_datasets import dataset_dir, download_dataset, load_local_datase
 from rd_data.hf_models import download_model, model_dir
 from rd_data.links import link_asset
 from rd_data.paths import (
-    find_workspace_root,
     get_assets_dir,
     get_datasets_dir,
     get_models_dir,
@@ -59,7 +58,6 @@ __all__ = [
     "download_dataset",
     "download_model",
     "example_lengths",
-    "find_workspace_root",
     "get_assets_dir",
     "get_datasets_dir",
     "get_models_dir",

@@ -80,37 +80,45 @@ def download_model(
     # A forced download that cannot reach the Hub (unreachable, or offline mode) keeps the saved
     # copy instead of replacing it with the cache's, which may hold only part of the snapshot.
     unreachable = hub_unreachable_reason()
-    local_only = unreachable is not None
-    cache_only = local_only or hub_offline()
+    cache_only = unreachable is not None or hub_offline()
     if saved and cache_only:
         reason = unreachable or "offline mode: HF_HUB_OFFLINE is set"
         raise unreachable_error("model", repo_id, reason, kept=True)
-
-    from huggingface_hub import hf_hub_download, snapshot_download
-
     info: dict[str, Any] = {
         "repo_id": repo_id,
         "revision": revision,
         "source": "huggingface",
         "downloaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    label = repo_id.replace("/", "__")
+    cached = _fetch(repo_id, filename, revision, unreachable)
+    if filename is None:
+        # From the cache alone the snapshot may hold only the files fetched before: not
+        # complete, so the next call with the Hub in reach downloads the rest.
+        _place_snapshot(cached, target, {**info, "complete": not cache_only})
+        return target
+    # One file: it is complete in the HF cache, so placing it is a link (or copy) and a rename.
+    if not same_revision and target.exists():
+        with staging_dir(get_models_dir(), repo_id.replace("/", "__")) as staging:
+            move_into_place(staging, target)  # a different revision: start the folder afresh
+    link_or_copy(cached, target / filename)
+    previous = read_marker(target)
+    keep_complete = bool(previous.get("complete")) and previous.get("revision") == revision
+    write_json_atomic(target / MARKER, {**info, "complete": keep_complete})
+    return target / filename
+
+
+def _fetch(
+    repo_id: str, filename: str | None, revision: str | None, unreachable: str | None
+) -> Path:
+    """The snapshot folder (or the one file) in the Hugging Face cache, downloaded if needed;
+    from the cache alone when the Hub is `unreachable`. Hub errors become RdDataErrors."""
+    from huggingface_hub import hf_hub_download, snapshot_download
+
+    local_only = unreachable is not None
     try:
         if filename is None:
-            snapshot = Path(
-                snapshot_download(repo_id, revision=revision, local_files_only=local_only)
-            )
-            with staging_dir(get_models_dir(), label) as staging:
-                files = sorted(p for p in snapshot.rglob("*") if p.is_file())
-                for path in files:
-                    link_or_copy(path, staging / path.relative_to(snapshot))
-                # From the cache alone the snapshot may hold only the files fetched before:
-                # not complete, so the next call with the Hub in reach downloads the rest.
-                info.update(complete=not cache_only, commit=snapshot.name)
-                write_json_atomic(staging / MARKER, info)
-                move_into_place(staging, target)
-            return target
-        cached = Path(
+            return Path(snapshot_download(repo_id, revision=revision, local_files_only=local_only))
+        return Path(
             hf_hub_download(repo_id, filename, revision=revision, local_files_only=local_only)
         )
     except Exception as exc:
@@ -125,12 +133,13 @@ def download_model(
         if error is None:
             raise
         raise error from exc
-    # One file: it is complete in the HF cache, so placing it is a link (or copy) and a rename.
-    if not same_revision and target.exists():
-        with staging_dir(get_models_dir(), label) as staging:
-            move_into_place(staging, target)  # a different revision: start the folder afresh
-    link_or_copy(cached, target / filename)
-    previous = read_marker(target)
-    keep_complete = bool(previous.get("complete")) and previous.get("revision") == revision
-    write_json_atomic(target / MARKER, {**info, "complete": keep_complete})
-    return target / filename
+
+
+def _place_snapshot(snapshot: Path, target: Path, info: dict[str, Any]) -> None:
+    """Link (or copy) every file of a cached snapshot into `target`, all at once."""
+    label = str(info["repo_id"]).replace("/", "__")
+    with staging_dir(get_models_dir(), label) as staging:
+        for path in sorted(p for p in snapshot.rglob("*") if p.is_file()):
+            link_or_copy(path, staging / path.relative_to(snapshot))
+        write_json_atomic(staging / MARKER, {**info, "commit": snapshot.name})
+        move_into_place(staging, target)

@@ -1,7 +1,8 @@
 """Where assets live: `RD_ASSETS_DIR`, else `<workspace root>/assets`, else a per-user cache.
 
 The workspace root is the nearest folder, walking up from the current directory and then from
-this package's own location, whose `pyproject.toml` has a `[tool.uv.workspace]` table. Installed
+where rd-tools is installed, whose `pyproject.toml` has a `[tool.uv.workspace]` table
+(`rd_tools.workspace.find_workspace_root`, the one home of that rule). Installed
 outside a workspace, the packages fall back to a per-user cache folder so they still work.
 """
 
@@ -13,10 +14,10 @@ import sys
 from pathlib import Path
 
 from rd_data.errors import InvalidNameError
+from rd_tools.workspace import find_workspace_root
 
 __all__ = [
     "dataset_folder_name",
-    "find_workspace_root",
     "get_assets_dir",
     "get_datasets_dir",
     "get_models_dir",
@@ -27,24 +28,9 @@ __all__ = [
 ]
 
 ASSETS_ENV = "RD_ASSETS_DIR"
-_WORKSPACE_TABLE = re.compile(r"(?m)^\s*\[tool\.uv\.workspace\]")
 # One Hub id part: what the Hub allows, minus anything that could mean a path ("..", "~").
 _ID_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
-
-
-def find_workspace_root(start: Path | None = None) -> Path | None:
-    """Return the nearest ancestor of `start` (default: cwd, then this file) that is a uv workspace root."""
-    starts = [start] if start is not None else [Path.cwd(), Path(__file__).resolve().parent]
-    for origin in starts:
-        for folder in [origin, *origin.parents]:
-            pyproject = folder / "pyproject.toml"
-            try:
-                if _WORKSPACE_TABLE.search(pyproject.read_text(encoding="utf-8")):
-                    return folder
-            except OSError:
-                continue
-    return None
 
 
 def _user_cache_dir() -> Path:

@@ -6,7 +6,7 @@ from rd_models.attention import MultiHeadAttention
 from rd_models.config import TransformerConfig
 from rd_models.decoding import EncoderDecoder, beam_search, greedy_search, reorder_cache
 from rd_models.feed_forward import PositionWiseFeedForward
-from rd_models.hub import HubMixin, strip_compile_prefix, unwrap_model
+from rd_models.hub import HubMixin, strip_compile_prefix
 from rd_models.layers import DecoderLayer, EncoderLayer
 from rd_models.params import count_parameters, transformer_parameter_count
 from rd_models.positional import PositionalEncoding, sinusoids
@@ -21,7 +21,7 @@ from rd_models.resnet import (
     resnet101,
     resnet152,
 )
-from rd_models.transformer import DecoderCache, Transformer
+from rd_models.transformer import DecoderCache, Transformer, shift_right
 
 __version__: str = _version("rd-models")
 
@@ -50,8 +50,8 @@ __all__ = [
     "resnet50",
     "resnet101",
     "resnet152",
+    "shift_right",
     "sinusoids",
     "strip_compile_prefix",
     "transformer_parameter_count",
-    "unwrap_model",
 ]

@@ -86,16 +86,28 @@ class MultiHeadAttention(nn.Module):
         Returns:
             ``(output [B, T, d_model], weights or None)``.
         """
-        w, b = self.in_proj_weight, self.in_proj_bias
-        d = self.d_model
         # Under CPU autocast the projections run in bf16/fp16 but attention itself in fp32: the
-        # CPU flash kernel is ~2x slower in bf16 than in fp32 at these sizes. One cast of each
-        # packed projection, rather than one per head tensor.
+        # CPU flash kernel is slower in bf16 than in fp32 at these sizes.
         fp32_attention = query.device.type == "cpu" and torch.is_autocast_enabled("cpu")
+        q, k, v = self._project(query, memory, cache, fp32_attention)
+        mask = _build_mask(key_padding_mask, is_causal, q.shape[2], k.shape[2], q.device)
+        # SDPA's own causal mask is aligned to the top left; it is right only without a cache.
+        causal_in_kernel = is_causal and mask is None and q.shape[2] == k.shape[2]
+        with torch.autocast("cpu", enabled=False) if fp32_attention else nullcontext():
+            out, weights = self._attend(q, k, v, mask, causal_in_kernel, need_weights)
+        b, h, t, dh = out.shape
+        out = out.transpose(1, 2).reshape(b, t, h * dh)
+        return self.out_proj(out), weights
+
+    def _project(
+        self, query: Tensor, memory: Tensor | None, cache: KVCache | None, to_fp32: bool
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """Queries, keys and values ``[B, H, T, d_head]``, with the cache read and updated."""
+        w, b, d = self.in_proj_weight, self.in_proj_bias, self.d_model
 
         def project(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
-            out = F.linear(x, w, b)
-            return out.float() if fp32_attention else out
+            out = F.linear(x, w, b)  # one cast of each packed projection, not one per head
+            return out.float() if to_fp32 else out
 
         if memory is None:
             q, k, v = self._split_heads(project(query, w, b), 3)
@@ -104,36 +116,38 @@ class MultiHeadAttention(nn.Module):
                     k = torch.cat([cache["k"], k], dim=2)
                     v = torch.cat([cache["v"], v], dim=2)
                 cache["k"], cache["v"] = k, v
-        else:
-            (q,) = self._split_heads(project(query, w[:d], None if b is None else b[:d]), 1)
-            if cache is not None and "k" in cache:
-                k, v = cache["k"], cache["v"]
-            else:
-                k, v = self._split_heads(project(memory, w[d:], None if b is None else b[d:]), 2)
-                if cache is not None:
-                    cache["k"], cache["v"] = k, v
+            return q, k, v
+        (q,) = self._split_heads(project(query, w[:d], None if b is None else b[:d]), 1)
+        if cache is not None and "k" in cache:
+            return q, cache["k"], cache["v"]
+        k, v = self._split_heads(project(memory, w[d:], None if b is None else b[d:]), 2)
+        if cache is not None:
+            cache["k"], cache["v"] = k, v
+        return q, k, v
 
-        mask = _build_mask(key_padding_mask, is_causal, q.shape[2], k.shape[2], q.device)
-        # SDPA's own causal mask is aligned to the top left; it is right only without a cache.
-        causal_in_kernel = is_causal and mask is None and q.shape[2] == k.shape[2]
+    def _attend(
+        self,
+        q: Tensor,
+        k: Tensor,
+        v: Tensor,
+        mask: Tensor | None,
+        causal_in_kernel: bool,
+        need_weights: bool,
+    ) -> tuple[Tensor, Tensor | None]:
+        """Fused SDPA, or the explicit product when the probabilities are asked for."""
         dropout_p = self.dropout if self.training else 0.0
-        weights = None
-        with torch.autocast("cpu", enabled=False) if fp32_attention else nullcontext():
-            if need_weights:
-                scores = (q @ k.transpose(-2, -1)) / math.sqrt(self.d_head)
-                if causal_in_kernel:
-                    mask = _causal_mask(q.shape[2], k.shape[2], q.device)
-                if mask is not None:
-                    scores = scores.masked_fill(~mask, float("-inf"))
-                weights = scores.softmax(dim=-1)
-                out = F.dropout(weights, dropout_p, self.training) @ v
-            else:
-                out = F.scaled_dot_product_attention(
-                    q, k, v, attn_mask=mask, dropout_p=dropout_p, is_causal=causal_in_kernel
-                )
-        b_, h, t, dh = out.shape
-        out = out.transpose(1, 2).reshape(b_, t, h * dh)
-        return self.out_proj(out), weights
+        if not need_weights:
+            out = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=mask, dropout_p=dropout_p, is_causal=causal_in_kernel
+            )
+            return out, None
+        scores = (q @ k.transpose(-2, -1)) / math.sqrt(self.d_head)
+        if causal_in_kernel:
+            mask = _causal_mask(q.shape[2], k.shape[2], q.device)
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        weights = scores.softmax(dim=-1)
+        return F.dropout(weights, dropout_p, self.training) @ v, weights
 
 
 def _build_mask(

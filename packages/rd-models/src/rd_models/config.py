@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 @dataclass
@@ -11,10 +12,20 @@ class TransformerConfig:
 
     The defaults are the paper's base model. Invalid combinations raise ``ValueError`` naming the
     offending field when the config is created (and when it is loaded from ``config.json``).
+    A training config leaves the vocabulary sizes and ``pad_id`` to the program, which knows its
+    tokenizer (``runtime_fields``); a model is built only once ``src_vocab_size`` is set.
     """
 
-    src_vocab_size: int
-    """Number of source tokens (the shared vocabulary when embeddings are shared)."""
+    runtime_fields: ClassVar[dict[str, str]] = {
+        "src_vocab_size": "the tokenizer or task the model is trained on",
+        "tgt_vocab_size": "the tokenizer or task the model is trained on",
+        "pad_id": "the tokenizer or task the model is trained on",
+    }
+    """Fields a training program fills in (with ``dataclasses.replace``), not a config file."""
+
+    src_vocab_size: int | None = None
+    """Number of source tokens (the shared vocabulary when embeddings are shared); ``None`` until
+    the program knows its tokenizer."""
     tgt_vocab_size: int | None = None
     """Number of target tokens; ``None`` means the same as ``src_vocab_size``."""
     d_model: int = 512
@@ -51,7 +62,10 @@ class TransformerConfig:
     def __post_init__(self) -> None:
         if self.tgt_vocab_size is None:
             self.tgt_vocab_size = self.src_vocab_size
-        for name in ("src_vocab_size", "tgt_vocab_size", "d_model", "n_heads", "d_ff", "max_len"):
+        sizes: tuple[str, ...] = ("d_model", "n_heads", "d_ff", "max_len")
+        if self.src_vocab_size is not None:
+            sizes = ("src_vocab_size", "tgt_vocab_size", *sizes)
+        for name in sizes:
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"TransformerConfig.{name} must be a positive int, got {value!r}")
@@ -68,6 +82,8 @@ class TransformerConfig:
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"TransformerConfig.{name} must be in [0, 1), got {value!r}")
+        if self.src_vocab_size is None or self.tgt_vocab_size is None:
+            return
         if self.share_embeddings and self.tgt_vocab_size != self.src_vocab_size:
             raise ValueError(
                 f"TransformerConfig.tgt_vocab_size ({self.tgt_vocab_size}) must equal "
@@ -77,6 +93,19 @@ class TransformerConfig:
             raise ValueError(
                 f"TransformerConfig.pad_id ({self.pad_id}) must be a valid id of both vocabularies"
             )
+
+    def vocab_sizes(self) -> tuple[int, int]:
+        """``(src_vocab_size, tgt_vocab_size)``, once the program has set them.
+
+        Raises:
+            ValueError: ``src_vocab_size`` is still ``None``.
+        """
+        if self.src_vocab_size is None or self.tgt_vocab_size is None:
+            raise ValueError(
+                "TransformerConfig.src_vocab_size must be set before a model is built "
+                "(dataclasses.replace(config, src_vocab_size=..., tgt_vocab_size=...))"
+            )
+        return self.src_vocab_size, self.tgt_vocab_size
 
     @classmethod
     def base(cls, vocab_size: int, **overrides: object) -> TransformerConfig:

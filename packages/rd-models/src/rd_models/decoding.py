@@ -1,4 +1,18 @@
-"""Greedy and beam search for any encoder-decoder with the :class:`EncoderDecoder` interface."""
+"""Greedy and beam search for any encoder-decoder with the :class:`EncoderDecoder` interface.
+
+How :func:`beam_search` works: each step extends every live hypothesis, keeps the
+``2 * beam_size`` best candidates of each sentence, moves those ending in EOS among the first
+``beam_size`` to the finished list (score = log-probability / length penalty, counting EOS) and
+continues with the best ``beam_size`` others. A sentence is done when no live hypothesis can
+overtake its best finished one (a live score only falls, and its length penalty grows at most to
+that of the length limit), or when it reaches its length limit (``max_len_a * src_len +
+max_len_b`` tokens; then EOS is forced); done sentences leave the batch. Stopping as soon as
+``beam_size`` hypotheses have finished instead (fairseq's early stop) returns truncated
+translations from a confident model: its runner-up candidates all sit near the label-smoothing
+floor, so short EOS-ended ones fill the finished list before the real translation ends. With
+``beam_size=1`` and ``length_penalty=0`` this is exactly greedy search; with a length penalty a
+single beam may still prefer a longer runner-up.
+"""
 
 from __future__ import annotations
 
@@ -131,18 +145,7 @@ def beam_search(
 ) -> list[list[int]]:
     """Batched beam search with the GNMT length penalty (the paper: beam 4, alpha 0.6).
 
-    Each step extends every live hypothesis, keeps the ``2 * beam_size`` best candidates of each
-    sentence, moves those ending in EOS among the first ``beam_size`` to the finished list (score
-    = log-probability / length penalty, counting EOS) and continues with the best ``beam_size``
-    others. A sentence is done when no live hypothesis can overtake its best finished one (a
-    live score only falls, and its length penalty grows at most to that of the length limit), or
-    when it reaches its length limit (``max_len_a * src_len + max_len_b`` tokens; then EOS is
-    forced); done sentences leave the batch. Stopping as soon as ``beam_size`` hypotheses have
-    finished instead (fairseq's early stop) returns truncated translations from a confident
-    model: its runner-up candidates all sit near the label-smoothing floor, so short EOS-ended
-    ones fill the finished list before the real translation ends. With ``beam_size=1`` and
-    ``length_penalty=0`` this is exactly greedy search; with a length penalty a single beam may
-    still prefer a longer runner-up.
+    How it extends, finishes and stops hypotheses is in this module's docstring.
 
     Args:
         model: Any :class:`EncoderDecoder` (e.g. :class:`~rd_models.Transformer`).
@@ -151,8 +154,8 @@ def beam_search(
         eos_id: Token that ends a hypothesis.
         beam_size: Hypotheses kept per sentence.
         length_penalty: GNMT alpha; 0 ranks by raw log-probability.
-        max_len_a: See above.
-        max_len_b: See above.
+        max_len_a: Output length limit is ``max_len_a * src_len + max_len_b`` tokens.
+        max_len_b: See ``max_len_a``.
 
     Returns:
         The best hypothesis of each sentence, as token ids without BOS and EOS.
@@ -166,8 +169,7 @@ def beam_search(
     with _inference(model):
         memory, src_pad = model.encode(src)
         max_lens = _max_lengths(src_pad, max_len_a, max_len_b).tolist()
-        batch = src.shape[0]
-        device = src.device
+        batch, device = src.shape[0], src.device
         # Rows of the decoder batch are (sentence, beam) pairs: row = i * k + beam.
         rows = torch.arange(batch, device=device).repeat_interleave(k)
         memory, src_pad = memory.index_select(0, rows), src_pad.index_select(0, rows)
@@ -177,63 +179,94 @@ def beam_search(
         scores = torch.full((batch, k), float("-inf"), device=device)
         scores[:, 0] = 0.0
         finished: list[list[tuple[float, list[int]]]] = [[] for _ in range(batch)]
-        cache = None
-        step = 0
+        cache, step = None, 0
         while active:
             logits, cache = model.decode(
                 hyps[:, -1:] if cache is not None else hyps, memory, src_pad, cache
             )
-            n = len(active)
-            logprobs = logits[:, -1].float().log_softmax(dim=-1).view(n, k, -1)
-            vocab = logprobs.shape[-1]
-            at_limit = torch.tensor([step >= max_lens[s] for s in active], device=device)
-            if bool(at_limit.any()):
-                # At the length limit the hypothesis is cut: EOS is forced and adds nothing.
-                forced = torch.full_like(logprobs[0, 0], float("-inf"))
-                forced[eos_id] = 0.0
-                logprobs = torch.where(at_limit[:, None, None], forced, logprobs)
-            cand = (scores.unsqueeze(-1) + logprobs).view(n, k * vocab)
-            top_scores, top_idx = cand.topk(min(2 * k, k * vocab), dim=-1)
-            top_beam, top_tok = top_idx // vocab, top_idx % vocab
-
+            at_limit = [step >= max_lens[s] for s in active]
+            candidates = _top_candidates(logits, scores, at_limit, eos_id, k)
             keep_rows, next_tok, next_scores, still_active = [], [], [], []
-            ts, tb, tt = top_scores.tolist(), top_beam.tolist(), top_tok.tolist()
             for j, sent in enumerate(active):
-                live: list[tuple[float, int, int]] = []
-                for rank, (score, beam, tok) in enumerate(zip(ts[j], tb[j], tt[j], strict=True)):
-                    if score == float("-inf"):
-                        break
-                    if tok == eos_id:
-                        if rank < k:
-                            prefix = hyps[j * k + beam, 1:].tolist()
-                            norm = score / _length_penalty(len(prefix) + 1, length_penalty)
-                            finished[sent].append((norm, prefix))
-                    elif len(live) < k:
-                        live.append((score, beam, tok))
-                # Done when no live hypothesis can still overtake the best finished one: its
-                # log-probability only falls, its length penalty grows at most to the limit's.
-                best_finished = max((f[0] for f in finished[sent]), default=float("-inf"))
+                beams = hyps[j * k : (j + 1) * k, 1:]  # this sentence's hypotheses, no BOS
+                live = _split_finished(
+                    candidates[j], beams, finished[sent], k, eos_id, length_penalty
+                )
                 longest = step + 1 if length_penalty == 0 else max_lens[sent] + 1
-                if not live or best_finished >= live[0][0] / _length_penalty(
-                    longest, length_penalty
-                ):
+                if _is_done(live, finished[sent], longest, length_penalty):
                     continue
                 still_active.append(sent)
-                while len(live) < k:  # too few candidates (tiny vocabulary): pad with dead rows
-                    live.append((float("-inf"), live[0][1], live[0][2]))
-                for score, beam, tok in live:
-                    keep_rows.append(j * k + beam)
+                for score, beam, tok in live + [(float("-inf"), *live[0][1:])] * (k - len(live)):
+                    keep_rows.append(j * k + beam)  # too few candidates: padded with dead rows
                     next_tok.append(tok)
                     next_scores.append(score)
             if not still_active:
                 break
             index = torch.tensor(keep_rows, device=device)
-            hyps = torch.cat(
-                [hyps.index_select(0, index), torch.tensor(next_tok, device=device)[:, None]], 1
-            )
+            new_tokens = torch.tensor(next_tok, device=device)[:, None]
+            hyps = torch.cat([hyps.index_select(0, index), new_tokens], 1)
             scores = torch.tensor(next_scores, device=device).view(len(still_active), k)
             memory, src_pad = memory.index_select(0, index), src_pad.index_select(0, index)
             cache = reorder_cache(model, cache, index)
-            active = still_active
-            step += 1
+            active, step = still_active, step + 1
         return [max(f, key=lambda h: h[0])[1] if f else [] for f in finished]
+
+
+Candidate = tuple[float, int, int]
+"""``(log-probability of the extended hypothesis, beam it extends, token)``."""
+
+
+def _top_candidates(
+    logits: Tensor, scores: Tensor, at_limit: list[bool], eos_id: int, k: int
+) -> list[list[Candidate]]:
+    """The ``2 k`` best extensions of each sentence's beams, best first.
+
+    At a sentence's length limit the hypothesis is cut: EOS is forced and adds nothing.
+    """
+    n = scores.shape[0]
+    logprobs = logits[:, -1].float().log_softmax(dim=-1).view(n, k, -1)
+    vocab = logprobs.shape[-1]
+    if any(at_limit):
+        forced = torch.full_like(logprobs[0, 0], float("-inf"))
+        forced[eos_id] = 0.0
+        limit = torch.tensor(at_limit, device=logprobs.device)
+        logprobs = torch.where(limit[:, None, None], forced, logprobs)
+    cand = (scores.unsqueeze(-1) + logprobs).view(n, k * vocab)
+    top_scores, top_idx = cand.topk(min(2 * k, k * vocab), dim=-1)
+    ts, tb, tt = top_scores.tolist(), (top_idx // vocab).tolist(), (top_idx % vocab).tolist()
+    return [list(zip(ts[j], tb[j], tt[j], strict=True)) for j in range(n)]
+
+
+def _split_finished(
+    candidates: list[Candidate],
+    beams: Tensor,
+    finished: list[tuple[float, list[int]]],
+    k: int,
+    eos_id: int,
+    length_penalty: float,
+) -> list[Candidate]:
+    """Move EOS-ended candidates among the first ``k`` to ``finished`` (score normalised by the
+    length penalty, counting EOS); return the best ``k`` others, which go on."""
+    live: list[Candidate] = []
+    for rank, (score, beam, tok) in enumerate(candidates):
+        if score == float("-inf"):
+            break
+        if tok == eos_id:
+            if rank < k:
+                ids = beams[beam].tolist()
+                finished.append((score / _length_penalty(len(ids) + 1, length_penalty), ids))
+        elif len(live) < k:
+            live.append((score, beam, tok))
+    return live
+
+
+def _is_done(
+    live: list[Candidate],
+    finished: list[tuple[float, list[int]]],
+    longest: int,
+    length_penalty: float,
+) -> bool:
+    """No live hypothesis can still overtake the best finished one: a live log-probability only
+    falls, and its length penalty grows at most to that of ``longest``."""
+    best_finished = max((f[0] for f in finished), default=float("-inf"))
+    return not live or best_finished >= live[0][0] / _length_penalty(longest, length_penalty)

@@ -2,8 +2,8 @@
 
 The mixin writes the constructor's config to ``config.json`` and the weights with safetensors;
 this subclass makes three things strict: weights are only ever read from safetensors (never a
-pickled ``pytorch_model.bin``), a model wrapped by ``torch.compile`` is saved under its own key
-names (no ``_orig_mod.`` prefix), and loading checks that every key matches.
+pickled ``pytorch_model.bin``), weights saved from a ``torch.compile``d model load under their
+own key names (no ``_orig_mod.`` prefix), and loading checks that every key matches.
 """
 
 from __future__ import annotations
@@ -17,15 +17,6 @@ from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
 from torch import Tensor, nn
 
 _COMPILE_PREFIX = "_orig_mod."
-
-
-def unwrap_model(model: nn.Module) -> nn.Module:
-    """Return the module inside ``torch.compile``/DDP wrappers (``_orig_mod`` / ``module``)."""
-    while True:
-        inner = getattr(model, "_orig_mod", None) or getattr(model, "module", None)
-        if not isinstance(inner, nn.Module):
-            return model
-        model = inner
 
 
 def strip_compile_prefix(state_dict: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -43,7 +34,9 @@ class HubMixin(PyTorchModelHubMixin):
     """
 
     def _save_pretrained(self, save_directory: Path) -> None:
-        model = unwrap_model(self)  # type: ignore[arg-type]
+        # `compiled.save_pretrained(...)` reaches here with `self` the original module (the
+        # wrapper forwards attribute lookups), so its state dict has no `_orig_mod.` prefix.
+        model: nn.Module = self  # type: ignore[assignment]
         path = save_directory / constants.SAFETENSORS_SINGLE_FILE
         tmp = path.with_name(path.name + ".tmp")
         # save_model (not save_file) de-duplicates tied weights, which safetensors cannot alias.

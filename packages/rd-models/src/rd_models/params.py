@@ -21,7 +21,7 @@ def transformer_parameter_count(config: TransformerConfig) -> int:
     tied, no output bias. Base with a shared 37,000 vocabulary: 63,082,496 (the paper says 65M).
     """
     d, f = config.d_model, config.d_ff
-    src_v, tgt_v = config.src_vocab_size, config.tgt_vocab_size or config.src_vocab_size
+    src_v, tgt_v = config.vocab_sizes()
     attention = 4 * (d * d + d)
     feed_forward = 2 * d * f + f + d
     norm = 2 * d

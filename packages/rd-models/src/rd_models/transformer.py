@@ -47,8 +47,8 @@ class Transformer(
         super().__init__()
         self.config = config
         c = config
-        tgt_vocab = c.tgt_vocab_size or c.src_vocab_size
-        self.src_embed = nn.Embedding(c.src_vocab_size, c.d_model)
+        src_vocab, tgt_vocab = c.vocab_sizes()
+        self.src_embed = nn.Embedding(src_vocab, c.d_model)
         self.tgt_embed = (
             self.src_embed if c.share_embeddings else nn.Embedding(tgt_vocab, c.d_model)
         )
@@ -185,7 +185,7 @@ class Transformer(
         # Under CPU bf16 autocast the residual stream is bf16 (as Megatron-LM's default, without
         # --fp32-residual-connection): the CPU LayerNorm takes bf16 with fp32 affine weights and
         # computes its statistics in fp32, and no layer outside attention casts its input before
-        # each projection and back in the backward pass (3-9% of a step on a 2-core CPU).
+        # each projection and back in the backward pass, which costs a CPU step time.
         # On CUDA, autocast runs LayerNorm in fp32, so the stream there is fp32 as before. What
         # `encode` and `features_only` return stays in the parameters' dtype.
         if (
@@ -236,6 +236,19 @@ class Transformer(
         """The output projection's ``[tgt_vocab_size, d_model]`` weight (the target embedding
         when tied)."""
         return self.tgt_embed.weight if self.output_proj is None else self.output_proj.weight
+
+
+def shift_right(tgt: Tensor, bos_id: int) -> Tensor:
+    """The decoder input for teacher forcing: BOS, then the target without its last token.
+
+    Args:
+        tgt: ``[B, T]`` target ids (each row ends with EOS, then padding).
+        bos_id: The begin-of-sequence id.
+
+    Returns:
+        ``[B, T]`` decoder input ids.
+    """
+    return torch.cat([torch.full_like(tgt[:, :1], bos_id), tgt[:, :-1]], dim=1)
 
 
 def _check_ids(name: str, ids: Tensor) -> None:

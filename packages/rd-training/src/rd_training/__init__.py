@@ -25,11 +25,17 @@ from rd_training.checkpoint import (
 )
 from rd_training.config import (
     ConfigError,
+    check,
+    check_positive,
     config_to_dict,
+    config_to_yaml,
     load_config,
     parse_overrides,
+    runtime_keys,
     save_config,
 )
+from rd_training.config_docs import describe_config, field_docs
+from rd_training.device import autocast, prepare_precision, select_device
 from rd_training.distributed import (
     barrier,
     broadcast_object,
@@ -39,6 +45,7 @@ from rd_training.distributed import (
     is_main_process,
 )
 from rd_training.logging_utils import MetricsLogger, setup_logger
+from rd_training.loop_state import EpochStart, LoopState
 from rd_training.losses import label_smoothed_cross_entropy, linear_cross_entropy
 from rd_training.manifest import update_manifest, write_manifest
 from rd_training.optim import build_optimizer
@@ -51,8 +58,8 @@ from rd_training.schedules import (
     linear_warmup_schedule,
     noam_schedule,
 )
-from rd_training.seeding import seed_everything, select_device
-from rd_training.trainer import NonFiniteLossError, Trainer, move_to_device
+from rd_training.seeding import seed_everything
+from rd_training.trainer import NonFiniteLossError, StepResult, Trainer, move_to_device
 from rd_training.trainer_config import TrainerConfig
 
 __version__: str = _version("rd-training")
@@ -60,23 +67,32 @@ __version__: str = _version("rd-training")
 __all__ = [
     "CheckpointState",
     "ConfigError",
+    "EpochStart",
     "EvalFn",
+    "LoopState",
     "LossFn",
     "MetricsLogger",
     "NoamLR",
     "NonFiniteLossError",
     "StatefulSampler",
+    "StepResult",
     "Trainer",
     "TrainerConfig",
     "WarmupCosineLR",
     "WarmupLinearLR",
     "__version__",
+    "autocast",
     "average_checkpoints",
     "barrier",
     "broadcast_object",
     "build_optimizer",
+    "check",
+    "check_positive",
     "config_to_dict",
+    "config_to_yaml",
     "cosine_warmup_schedule",
+    "describe_config",
+    "field_docs",
     "get_rank",
     "get_world_size",
     "init_distributed_from_env",
@@ -91,6 +107,8 @@ __all__ = [
     "move_to_device",
     "noam_schedule",
     "parse_overrides",
+    "prepare_precision",
+    "runtime_keys",
     "save_checkpoint",
     "save_config",
     "seed_everything",

@@ -158,10 +158,8 @@ def save_checkpoint(
             "step": step,
             "epoch": epoch,
             "optimizer": opt_json,
-            "scheduler": to_jsonable(scheduler.state_dict(), "scheduler state")
-            if scheduler
-            else None,
-            "scaler": to_jsonable(scaler.state_dict(), "grad scaler state") if scaler else None,
+            "scheduler": _jsonable_state(scheduler, "scheduler state"),
+            "scaler": _jsonable_state(scaler, "grad scaler state"),
             "sampler": to_jsonable(sampler_state, "sampler state"),
             "rng": rng_json,
             "extra": to_jsonable(extra or {}, "checkpoint extra"),
@@ -169,18 +167,28 @@ def save_checkpoint(
         }
         write_json(state, tmp / "state.json")
         fsync_path(tmp)
-        trash = None
-        if path.exists():  # re-saving a step (e.g. it became the best after the final eval)
-            trash = path.parent / f".tmp-{path.name}-old-{os.getpid()}"
-            os.rename(path, trash)
-        os.rename(tmp, path)
-        fsync_path(path.parent)
-        if trash is not None:
-            shutil.rmtree(trash, ignore_errors=True)
+        _rename_into_place(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def _jsonable_state(stateful: Any | None, what: str) -> Any:
+    return to_jsonable(stateful.state_dict(), what) if stateful is not None else None
+
+
+def _rename_into_place(tmp: Path, path: Path) -> None:
+    """Rename the complete `tmp` to `path`, replacing a checkpoint already there (a step re-saved
+    when it became the best after the final evaluation)."""
+    trash = None
+    if path.exists():
+        trash = path.parent / f".tmp-{path.name}-old-{os.getpid()}"
+        os.rename(path, trash)
+    os.rename(tmp, path)
+    fsync_path(path.parent)
+    if trash is not None:
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def verify_checkpoint(path: str | Path) -> dict[str, Any]:

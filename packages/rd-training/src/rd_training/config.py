@@ -1,125 +1,145 @@
 """YAML configs loaded into nested typed dataclasses, with dotted CLI overrides.
 
-    cfg = load_config("configs/base.yaml", PaperConfig, ["optim.lr=3e-4", "train.max_steps=100"])
+    cfg = load_config("configs/base.yaml", PaperConfig, ["optim.lr=3e-4", "training.max_steps=9"])
     save_config(cfg, run_dir / "config.yaml")
 
-An unknown key, a missing required key or a value of the wrong type raises `ConfigError`, a
-one-line `ValueError` naming the dotted key (and suggesting a close match for a typo).
+The contract (ARCHITECTURE.md, "The config contract"):
+- a section the file leaves out, or a key it leaves out, keeps the holder's default (the
+  `default_factory` of the field that holds the section);
+- an unknown key, a missing required key, a value of the wrong type, a runtime field (see
+  `runtime_keys`) or a value a dataclass's `__post_init__` refuses raises `ConfigError`: one line
+  naming the dotted key (with a close match for a typo);
+- `save_config` writes what `load_config` reads back unchanged, without the runtime fields.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import types
+import re
 import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union
+from typing import Any, TypeVar
 
 import yaml
 
+from rd_training.config_types import ConfigError, convert, is_dataclass_type
 from rd_training.tensor_io import write_text_atomic
 
 T = TypeVar("T")
 
+__all__ = [
+    "ConfigError",
+    "check",
+    "check_positive",
+    "config_to_dict",
+    "config_to_yaml",
+    "load_config",
+    "parse_overrides",
+    "runtime_keys",
+    "save_config",
+]
 
-class ConfigError(ValueError):
-    """A bad config file or override; the message is one line naming the dotted key."""
+
+def check(ok: bool, config: object, name: str, requirement: str) -> None:
+    """A `__post_init__` check: unless `ok`, raise `ClassName.name must be <requirement>, got v`.
+
+    `load_config` rewrites `ClassName.` to the dotted key of the section being loaded.
+
+    Raises:
+        ValueError: when `ok` is false.
+    """
+    if not ok:
+        value = getattr(config, name)
+        raise ValueError(f"{type(config).__name__}.{name} must be {requirement}, got {value!r}")
 
 
-def _type_name(tp: Any) -> str:
-    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+def check_positive(config: object, *names: str, allow_none: bool = False) -> None:
+    """`check` that each named field is an int >= 1 (or None, with `allow_none`)."""
+    for name in names:
+        value = getattr(config, name)
+        if value is None and allow_none:
+            continue
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        check(ok, config, name, "a positive integer")
 
 
-def _convert(value: Any, tp: Any, key: str) -> Any:
-    """Check `value` against the annotation `tp` (converting only where lossless); else raise."""
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if tp is Any:
-        return value
-    if origin is Union or origin is types.UnionType:
-        if value is None and type(None) in args:
-            return None
-        for option in (a for a in args if a is not type(None)):
-            try:
-                return _convert(value, option, key)
-            except ConfigError:
-                continue
-        raise ConfigError(f"{key}: expected {_type_name(tp)}, got {value!r}")
-    if origin is Literal:
-        if value in args:
-            return value
-        raise ConfigError(f"{key}: expected one of {list(args)}, got {value!r}")
-    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        if not isinstance(value, Mapping):
-            raise ConfigError(f"{key}: expected a mapping for {tp.__name__}, got {value!r}")
-        return _build(tp, value, key + ".")
-    if origin in (list, tuple) or tp in (list, tuple):
-        if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{key}: expected a list, got {value!r}")
-        if origin is tuple and args and args[-1] is not Ellipsis:
-            if len(args) != len(value):
-                raise ConfigError(f"{key}: expected {len(args)} items, got {len(value)}")
-            return tuple(
-                _convert(v, a, f"{key}[{i}]")
-                for i, (a, v) in enumerate(zip(args, value, strict=True))
-            )
-        item = args[0] if args else Any
-        items = [_convert(v, item, f"{key}[{i}]") for i, v in enumerate(value)]
-        return tuple(items) if (origin or tp) is tuple else items
-    if origin is dict or tp is dict:
-        if not isinstance(value, Mapping):
-            raise ConfigError(f"{key}: expected a mapping, got {value!r}")
-        item = args[1] if args else Any
-        return {k: _convert(v, item, f"{key}.{k}") for k, v in value.items()}
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-    elif tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):  # YAML 1.1 reads "3e-4" (no dot) as a string
-            try:
-                return float(value)
-            except ValueError:
-                pass
-    elif tp is str:
-        if isinstance(value, str):
-            return value
-    elif tp is Path:
-        if isinstance(value, (str, Path)):
-            return Path(value)
-    elif isinstance(tp, type) and isinstance(value, tp):
-        return value
-    raise ConfigError(f"{key}: expected {_type_name(tp)}, got {value!r}")
+def runtime_keys(schema: type) -> dict[str, str]:
+    """Every runtime field of the dataclass tree `schema`: dotted key -> where its value comes from.
+
+    A dataclass declares its own in `runtime_fields: ClassVar[dict[str, str]]`; a holder may add
+    dotted keys of the sections it holds (and overrides their text, being closer to the user).
+    """
+    keys: dict[str, str] = {}
+    hints = typing.get_type_hints(schema)
+    for f in dataclasses.fields(schema):
+        if is_dataclass_type(hints[f.name]):
+            for key, source in runtime_keys(hints[f.name]).items():
+                keys[f"{f.name}.{key}"] = source
+    keys.update(getattr(schema, "runtime_fields", {}))
+    return keys
+
+
+def _refuse_runtime_keys(schema: type, data: Mapping[str, Any]) -> None:
+    for key, source in runtime_keys(schema).items():
+        node: Any = data
+        for part in key.split("."):
+            node = node.get(part, _ABSENT) if isinstance(node, Mapping) else _ABSENT
+        if node is not _ABSENT:
+            raise ConfigError(f"{key} cannot be set in a config: it comes from {source}")
+
+
+_ABSENT = object()
+
+
+def _default_of(f: dataclasses.Field) -> Any:
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
+
+
+def _suggest(name: str, prefix: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{prefix}{close[0]}'?)" if close else ""
 
 
 def _build(schema: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
-    """Instantiate the dataclass `schema` from a mapping, checking every key and type."""
+    """Instantiate the dataclass `schema` from a mapping, checking every key and type.
+
+    A nested dataclass section is merged over the field's default, so the holder's defaults
+    apply to the keys the mapping leaves out.
+    """
     hints = typing.get_type_hints(schema)
     fields = {f.name: f for f in dataclasses.fields(schema) if f.init}  # type: ignore[arg-type]
     for name in data:
         if name not in fields:
-            close = difflib.get_close_matches(str(name), list(fields), n=1, cutoff=0.6)
-            hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
-            raise ConfigError(f"unknown key '{prefix}{name}'{hint}")
+            raise ConfigError(f"unknown key '{prefix}{name}'{_suggest(str(name), prefix, fields)}")
     kwargs = {}
     for name, f in fields.items():
-        if name in data:
-            kwargs[name] = _convert(data[name], hints[name], prefix + name)
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise ConfigError(f"missing required key '{prefix}{name}'")
+        if name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ConfigError(f"missing required key '{prefix}{name}'")
+            continue
+        value = data[name]
+        default = _default_of(f)
+        if dataclasses.is_dataclass(default) and isinstance(value, Mapping):
+            value = _merge(config_to_dict(default), value)
+        kwargs[name] = convert(value, hints[name], prefix + name, _build)
     try:
         return schema(**kwargs)
     except ConfigError:
         raise
     except (ValueError, TypeError) as err:
-        where = prefix.rstrip(".") or schema.__name__
-        raise ConfigError(f"{where}: {err}") from err
+        raise ConfigError(_dotted(str(err), schema.__name__, prefix)) from err
+
+
+def _dotted(message: str, class_name: str, prefix: str) -> str:
+    """`TrainerConfig.max_steps must be ...` -> `training.max_steps must be ...`."""
+    dotted, count = re.subn(rf"\b{re.escape(class_name)}\.", prefix, message)
+    if count or not prefix:
+        return " ".join(dotted.split())
+    return f"{prefix.rstrip('.')}: {' '.join(message.split())}"
 
 
 def parse_overrides(overrides: Iterable[str]) -> dict[str, Any]:
@@ -162,6 +182,19 @@ def _merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        message = f"config file {path} is not valid YAML: {err}".replace("\n", " ")
+        raise ConfigError(message) from None
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"config file {path} must hold a mapping at the top level")
+    return dict(data)
+
+
 def load_config(path: str | Path | None, schema: type[T], overrides: Iterable[str] = ()) -> T:
     """Read a YAML file into the dataclass `schema`, applying dotted overrides on top.
 
@@ -174,46 +207,52 @@ def load_config(path: str | Path | None, schema: type[T], overrides: Iterable[st
         An instance of `schema`.
 
     Raises:
-        ConfigError: for a missing or unreadable file, an unknown or missing key, or a value of
-            the wrong type; the message names the dotted key.
+        ConfigError: for a missing or unreadable file, an unknown, missing or runtime key, or a
+            value of the wrong type or refused by a `__post_init__`; the message names the key.
     """
-    data: Any = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"config file {path} does not exist")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as err:
-            message = f"config file {path} is not valid YAML: {err}".replace("\n", " ")
-            raise ConfigError(message) from None
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"config file {path} must hold a mapping at the top level")
-    data = _merge(dict(data), parse_overrides(overrides))
+    data = _read_yaml(Path(path)) if path is not None else {}
+    data = _merge(data, parse_overrides(overrides))
+    _refuse_runtime_keys(schema, data)
     return _build(schema, data)
 
 
-def config_to_dict(config: Any) -> dict[str, Any]:
-    """A dataclass config as plain YAML-friendly data (tuples -> lists, paths -> strings)."""
+def config_to_dict(config: Any, *, runtime: bool = True) -> dict[str, Any]:
+    """A dataclass config as plain YAML-friendly data (tuples -> lists, paths -> strings).
 
-    def plain(value: Any) -> Any:
+    Args:
+        config: a dataclass instance.
+        runtime: also include the runtime fields (see `runtime_keys`).
+    """
+    skip = set() if runtime else set(runtime_keys(type(config)))
+
+    def plain(value: Any, prefix: str) -> Any:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+            return {
+                f.name: plain(getattr(value, f.name), f"{prefix}{f.name}.")
+                for f in dataclasses.fields(value)
+                if f.init and f"{prefix}{f.name}" not in skip
+            }
         if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
+            return [plain(v, prefix) for v in value]
         if isinstance(value, dict):
-            return {str(k): plain(v) for k, v in value.items()}
+            return {str(k): plain(v, prefix) for k, v in value.items()}
         if isinstance(value, Path):
             return str(value)
         return value
 
-    return plain(config)
+    return plain(config, "")
+
+
+def config_to_yaml(config: Any) -> str:
+    """The YAML text of a config as a file holds it: every key but the runtime fields."""
+    return yaml.safe_dump(
+        config_to_dict(config, runtime=False), sort_keys=False, allow_unicode=True
+    )
 
 
 def save_config(config: Any, path: str | Path) -> Path:
     """Write the resolved config as YAML (atomically); `load_config` reads it back unchanged."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(config_to_dict(config), sort_keys=False, allow_unicode=True)
-    write_text_atomic(text, path)
+    write_text_atomic(config_to_yaml(config), path)
     return path

@@ -134,8 +134,9 @@ class MetricsLogger:
 class ProgressReporter:
     """A tqdm bar (step, loss, lr, tokens/s) on a TTY; plain periodic log lines otherwise.
 
-    `enabled=False` shows neither; TensorBoard events are written whenever `tensorboard_dir` is
-    given and tensorboard is installed.
+    Every `log_every` steps it shows the token-weighted mean loss and the tokens/s of the steps
+    since the last line. `enabled=False` shows neither; TensorBoard events are written whenever
+    `tensorboard_dir` is given and tensorboard is installed.
     """
 
     def __init__(
@@ -143,23 +144,41 @@ class ProgressReporter:
         total: int | None,
         initial: int,
         logger: logging.Logger,
+        log_every: int = 1,
         enabled: bool = True,
         tensorboard_dir: Path | None = None,
     ) -> None:
         self.logger = logger
         self.total = total
+        self.log_every = log_every
         self.enabled = enabled
         self.bar = None
         if enabled and sys.stderr.isatty():
             self.bar = tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True)
         self.tb = _tensorboard_writer(tensorboard_dir) if tensorboard_dir else None
+        self._window_loss, self._window_tokens = 0.0, 0.0
+        self._window_start = time.perf_counter()
 
-    def update(self, step: int, metrics: dict[str, float], show: bool) -> None:
-        """Advance by one step; refresh the text (and TensorBoard) when `show`."""
+    def update(self, step: int, record: dict[str, float]) -> None:
+        """Count one step (`loss`, `lr`, `tokens`, `epoch`, ...); show the window's means every
+        `log_every` steps."""
         if self.bar is not None:
             self.bar.update(1)
-        if not show:
+        tokens = record.get("tokens", 1.0)
+        self._window_loss += record["loss"] * tokens
+        self._window_tokens += tokens
+        if step % self.log_every:
             return
+        now = time.perf_counter()
+        shown = {
+            **record,
+            "loss": self._window_loss / max(self._window_tokens, 1e-9),
+            "tokens_per_s": self._window_tokens / max(now - self._window_start, 1e-9),
+        }
+        self._window_loss, self._window_tokens, self._window_start = 0.0, 0.0, now
+        self._show(step, shown)
+
+    def _show(self, step: int, metrics: dict[str, float]) -> None:
         if self.bar is not None:
             self.bar.set_postfix(
                 loss=f"{metrics['loss']:.4f}",

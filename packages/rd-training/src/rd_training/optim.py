@@ -31,7 +31,7 @@ def build_optimizer(
         eps: Adam epsilon.
         weight_decay: L2 (adam) or decoupled (adamw) weight decay for matrices.
         fused: use the fused kernel; None picks it for parameters on CPU or CUDA (where the
-            Trainer puts them; it is about 3x faster than torch's default foreach step on CPU) and
+            Trainer puts them; it is faster than torch's default foreach step there) and
             leaves torch's default elsewhere.
 
     Returns:

@@ -1,4 +1,4 @@
-"""Seeding, deterministic mode, device selection and RNG state capture for exact resume."""
+"""Seeding, deterministic mode and RNG state capture for exact resume."""
 
 from __future__ import annotations
 
@@ -27,43 +27,6 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
         torch.use_deterministic_algorithms(True)
-
-
-def select_device(name: str = "auto") -> torch.device:
-    """Return the device to train on: "auto" picks cuda > mps > cpu.
-
-    Under torchrun the CUDA device is `cuda:$LOCAL_RANK`.
-
-    Raises:
-        ValueError: if the name is not auto, cpu, cuda, cuda:N or mps, or names a device this
-            machine does not have.
-    """
-    if name == "auto":
-        if torch.cuda.is_available():
-            name = "cuda"
-        elif torch.backends.mps.is_available():
-            name = "mps"
-        else:
-            name = "cpu"
-    try:
-        device = torch.device(name)
-    except (RuntimeError, TypeError):  # a name torch cannot parse, e.g. "tpu"
-        device = None
-    if device is None or device.type not in ("cpu", "cuda", "mps"):
-        raise ValueError(f"unknown device {name!r} (auto, cpu, cuda, cuda:N or mps)")
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError("device 'cuda' requested but CUDA is not available")
-        if device.index is None:
-            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-        if device.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device {str(device)!r} requested but this machine has "
-                f"{torch.cuda.device_count()} CUDA device(s)"
-            )
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError("device 'mps' requested but MPS is not available")
-    return device
 
 
 def get_rng_state() -> tuple[dict[str, torch.Tensor], dict[str, Any]]:

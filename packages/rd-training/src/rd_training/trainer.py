@@ -6,10 +6,10 @@ Design choices (each fixes a bug seen in the wild):
   divided once by the global token count before clipping (accelerate #963, transformers #46731).
 - The LR scheduler steps once per optimizer step; under DDP gradients are all-reduced only on the
   last micro-batch (`no_sync`).
-- Checkpoints hold everything needed to continue *exactly*: weights, optimizer, scheduler, grad
-  scaler, RNG states, the sampler state at the start of the epoch and how many batches of the epoch
-  were consumed. Resuming replays the data iterator to that position (no compute), so prefetching
-  DataLoader workers cannot shift it.
+- Checkpoints hold everything needed to continue *exactly* (`LoopState`): weights, optimizer,
+  scheduler, grad scaler, RNG states, the sampler state at the start of the epoch and how many
+  batches of the epoch were consumed. Resuming replays the data iterator to that position (no
+  compute), so prefetching DataLoader workers cannot shift it.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ import gc
 import json
 import logging
 import math
-import os
 import signal
 import time
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 import torch.distributed as dist
@@ -39,43 +38,37 @@ from rd_training.checkpoint import (
     prune_checkpoints,
     save_checkpoint,
 )
+from rd_training.device import autocast, prepare_precision, select_device
 from rd_training.distributed import all_reduce_sum, get_rank, get_world_size
 from rd_training.distributed import init_distributed_from_env as _init_distributed
 from rd_training.logging_utils import MetricsLogger, ProgressReporter, setup_logger
+from rd_training.loop_state import EpochStart, LoopState
 from rd_training.manifest import update_manifest, write_manifest
 from rd_training.protocols import EvalFn, LossFn, StatefulSampler
-from rd_training.seeding import get_rng_state, seed_everything, select_device, set_rng_state
+from rd_training.seeding import get_rng_state, seed_everything, set_rng_state
 from rd_training.tensor_io import write_text_atomic
 from rd_training.trainer_config import TrainerConfig
 
 logger = logging.getLogger(__name__)
-_AUTOCAST = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-# oneDNN runs bf16/fp16 matrix products on CPU and builds a kernel ("primitive", ~0.5 ms) for
-# each new shape; token-budget batches of WMT-like lengths bring new shapes nearly every step.
-# Its default cache of 1024 primitives then keeps evicting them: each bf16 step paid ~9
-# rebuilds, 1.3x slower than with 4096 (benchmarks/README.md, "seventh look"). Each cached
-# primitive holds ~0.5 MB, so the cache is raised only to 4096, which held all ~2,400 distinct
-# primitives of the WMT-shaped data.
-_ONEDNN_CACHE_CAPACITY = 4096
-# oneDNN reads either name (DNNL_ is the older one); a value the user set under either wins.
-_ONEDNN_CACHE_VARS = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "DNNL_PRIMITIVE_CACHE_CAPACITY")
-
-
-def _raise_onednn_cache() -> None:
-    """Raise oneDNN's primitive cache unless the user chose its size (read once per process)."""
-    if any(name in os.environ for name in _ONEDNN_CACHE_VARS):
-        return
-    os.environ[_ONEDNN_CACHE_VARS[0]] = str(_ONEDNN_CACHE_CAPACITY)
-    logger.info(
-        "%s=%d for bf16/fp16 on CPU (set it yourself to choose)",
-        _ONEDNN_CACHE_VARS[0],
-        _ONEDNN_CACHE_CAPACITY,
-    )
 
 
 class NonFiniteLossError(FloatingPointError):
     """The training loss became NaN or infinite; raised before the bad update is applied."""
+
+
+class StepResult(NamedTuple):
+    """What one optimizer step reports (summed over micro-batches and ranks)."""
+
+    loss: float
+    """Mean loss per target token."""
+    tokens: float
+    """Target tokens of the step."""
+    grad_norm: float | None
+    """Global gradient norm before clipping (None without clipping)."""
+    lr: float
+    """Learning rate the step used."""
+    seconds: float
+    """Wall time of the step's compute (data loading excluded)."""
 
 
 def move_to_device(batch: Any, device: torch.device) -> Any:
@@ -87,6 +80,34 @@ def move_to_device(batch: Any, device: torch.device) -> Any:
     if isinstance(batch, (list, tuple)):
         return type(batch)(move_to_device(v, device) for v in batch)
     return batch
+
+
+def _check_arguments(
+    config: TrainerConfig,
+    train_data: Iterable[Any],
+    loss_fn: LossFn,
+    optimizer: torch.optim.Optimizer,
+    eval_fn: EvalFn | None,
+    sampler: StatefulSampler | None,
+) -> StatefulSampler | None:
+    """Refuse inconsistent Trainer arguments; return the sampler to checkpoint (if any)."""
+    if not isinstance(config, TrainerConfig):
+        raise ValueError(f"config must be a TrainerConfig, got {type(config).__name__}")
+    if not callable(loss_fn):
+        raise ValueError("loss_fn must be callable: loss_fn(model, batch) -> (loss_sum, tokens)")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise ValueError(f"optimizer must be a torch.optim.Optimizer, got {optimizer!r}")
+    if not isinstance(train_data, Iterable):
+        raise ValueError("train_data must be an iterable of batches")
+    if config.best_metric is not None and eval_fn is None:
+        raise ValueError("TrainerConfig.best_metric is set but no eval_fn was given")
+    if sampler is None and isinstance(getattr(train_data, "batch_sampler", None), StatefulSampler):
+        sampler = train_data.batch_sampler  # type: ignore[attr-defined]
+    if sampler is not None and not isinstance(sampler, StatefulSampler):
+        raise ValueError("sampler must implement state_dict(), load_state_dict() and set_epoch()")
+    if config.resume not in (None, "auto") and not Path(config.resume).exists():
+        raise FileNotFoundError(f"TrainerConfig.resume: checkpoint {config.resume} does not exist")
+    return sampler
 
 
 class Trainer:
@@ -122,31 +143,7 @@ class Trainer:
         eval_fn: EvalFn | None = None,
         sampler: StatefulSampler | None = None,
     ) -> None:
-        if not isinstance(config, TrainerConfig):
-            raise ValueError(f"config must be a TrainerConfig, got {type(config).__name__}")
-        if not callable(loss_fn):
-            raise ValueError(
-                "loss_fn must be callable: loss_fn(model, batch) -> (loss_sum, tokens)"
-            )
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            raise ValueError(f"optimizer must be a torch.optim.Optimizer, got {optimizer!r}")
-        if not isinstance(train_data, Iterable):
-            raise ValueError("train_data must be an iterable of batches")
-        if config.best_metric is not None and eval_fn is None:
-            raise ValueError("TrainerConfig.best_metric is set but no eval_fn was given")
-        if sampler is None and isinstance(
-            getattr(train_data, "batch_sampler", None), StatefulSampler
-        ):
-            sampler = train_data.batch_sampler  # type: ignore[attr-defined]
-        if sampler is not None and not isinstance(sampler, StatefulSampler):
-            raise ValueError(
-                "sampler must implement state_dict(), load_state_dict() and set_epoch()"
-            )
-        if config.resume not in (None, "auto") and not Path(config.resume).exists():
-            raise FileNotFoundError(
-                f"TrainerConfig.resume: checkpoint {config.resume} does not exist"
-            )
-
+        sampler = _check_arguments(config, train_data, loss_fn, optimizer, eval_fn, sampler)
         self.config = config
         self.out_dir = Path(out_dir)
         self.checkpoint_dir = self.out_dir / "checkpoints"
@@ -166,24 +163,31 @@ class Trainer:
         self.ddp_model: nn.parallel.DistributedDataParallel | None = None
         self._wrap_model()
         self.params = [p for group in optimizer.param_groups for p in group["params"]]
-
         # Mixed precision: bf16 needs no loss scaling; fp16 does.
-        self.autocast_dtype = _AUTOCAST[config.precision]
-        if self.device.type == "cpu" and self.autocast_dtype is not None:
-            _raise_onednn_cache()
+        prepare_precision(self.device, config.precision)
         self.scaler = torch.amp.GradScaler(self.device.type) if config.precision == "fp16" else None
 
-        # Loop position (all of it is checkpointed).
-        self.step = 0
-        self.epoch = 0
-        self.batches_in_epoch = 0
-        self.best: dict[str, Any] | None = None
+        self.loop = LoopState()
         self._data_iter: Iterator[Any] | None = None
-        self._anchor: dict[str, Any] = {}
         self._stop_signal: int | None = None
         self._last_saved_step = -1
         self._last_eval_step = -1
         self.metrics = MetricsLogger(self.out_dir / "metrics.jsonl") if self.is_main else None
+
+    @property
+    def step(self) -> int:
+        """Optimizer steps completed."""
+        return self.loop.step
+
+    @property
+    def epoch(self) -> int:
+        """Passes over the training data completed."""
+        return self.loop.epoch
+
+    @property
+    def best(self) -> dict[str, Any] | None:
+        """The best validation result so far (None without `best_metric`)."""
+        return self.loop.best
 
     # ------------------------------------------------------------------ the loop
     def fit(self) -> dict[str, Any]:
@@ -201,6 +205,119 @@ class Trainer:
             SystemExit: with code 128 + signal number after SIGTERM/SIGINT (after saving).
         """
         cfg = self.config
+        started, last_loss = time.time(), math.nan
+        with self._session() as progress:
+            while not self._finished() and not self._stop_signal:
+                batches = self._next_micro_batches()
+                if not batches:
+                    continue  # an epoch ended exactly at a step boundary
+                result = self._train_step(batches)
+                self.loop.step += 1
+                last_loss = result.loss
+                self._log_step(result, progress)
+                new_best = self._due(cfg.eval_every) and self._evaluate(progress)
+                if new_best or self._stop_signal or self._due(cfg.save_every):
+                    self._save()
+            self._finish(progress)
+        last = self.checkpoint_dir / checkpoint_dir_name(self._last_saved_step)
+        if self._stop_signal:
+            name = signal.Signals(self._stop_signal).name
+            logger.warning(
+                "Interrupted by %s after step %d; checkpoint saved to %s. %s",
+                name,
+                self.step,
+                last,
+                cfg.resume_hint,
+            )
+            raise SystemExit(128 + self._stop_signal)
+        return {
+            "status": "completed",
+            "step": self.step,
+            "epoch": self.epoch,
+            "train_loss": last_loss,
+            "best": self.best,
+            "last_checkpoint": str(last),
+            "out_dir": str(self.out_dir),
+            "elapsed_s": time.time() - started,
+        }
+
+    def _due(self, every: int | None) -> bool:
+        return every is not None and self.step % every == 0
+
+    def _finished(self) -> bool:
+        cfg = self.config
+        if cfg.max_steps is not None and self.step >= cfg.max_steps:
+            return True
+        return cfg.max_epochs is not None and self.epoch >= cfg.max_epochs
+
+    def _finish(self, progress: ProgressReporter) -> None:
+        """After the loop: a final evaluation (unless interrupted) and a checkpoint of the step."""
+        new_best = False
+        if not self._stop_signal and self.eval_fn is not None and self._last_eval_step != self.step:
+            new_best = self._evaluate(progress)
+        if new_best or self._last_saved_step != self.step:
+            self._save()
+
+    def _log_step(self, result: StepResult, progress: ProgressReporter) -> None:
+        """Every step goes to metrics.jsonl; the console and TensorBoard every log_every."""
+        record: dict[str, Any] = {
+            "loss": result.loss,
+            "lr": result.lr,
+            "tokens": int(result.tokens),
+            "epoch": self.epoch,
+            "tokens_per_s": result.tokens / max(result.seconds, 1e-9),
+        }
+        if result.grad_norm is not None:
+            record["grad_norm"] = result.grad_norm
+        if self.metrics is not None:
+            self.metrics.log(self.step, "train", **record)
+        progress.update(self.step, record)
+
+    # ------------------------------------------------------------------ set-up and tear-down
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[ProgressReporter]:
+        """Everything around the loop of one `fit()`: run files, signals, DDP, resume, progress.
+
+        However the loop ends, the manifest gets its status, signal handlers are restored and
+        the DDP wrapper (and a process group the Trainer created) is freed.
+        """
+        self._open_run_files()
+        previous_handlers = self._install_signal_handlers()
+        if self.world_size > 1 and self.ddp_model is None:  # a second fit(): DDP again
+            self._wrap_model()
+        progress: ProgressReporter | None = None
+        status = "failed"
+        try:
+            self._resume()
+            progress = ProgressReporter(
+                self.config.max_steps,
+                self.step,
+                logger,
+                log_every=self.config.log_every,
+                enabled=self.is_main and self.config.progress_bar,
+                tensorboard_dir=self.out_dir / "tensorboard"
+                if self.config.tensorboard and self.is_main
+                else None,
+            )
+            self.train_model.train()
+            self.optimizer.zero_grad(set_to_none=True)
+            yield progress
+            status = "interrupted" if self._stop_signal else "completed"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            self._restore_signal_handlers(previous_handlers)
+            if progress is not None:
+                progress.close()
+            self._close_run_files(status)
+            if self.ddp_model is not None:  # also when the caller owns the process group
+                self._release_ddp()
+            if self._owns_process_group and dist.is_initialized():
+                dist.destroy_process_group()
+
+    def _open_run_files(self) -> None:
+        """Rank 0: the run directory and its manifest; a train.log if nothing logs yet."""
         if self.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         if not logging.getLogger("rd_training").handlers and not logging.getLogger().handlers:
@@ -211,235 +328,21 @@ class Trainer:
         if self.is_main:
             write_manifest(
                 self.out_dir,
-                seed=cfg.seed,
+                seed=self.config.seed,
                 world_size=self.world_size,
                 device=str(self.device),
-                trainer_config=dataclasses.asdict(cfg),
-            )
-        progress: ProgressReporter | None = None
-        status, last_loss, started = "failed", math.nan, time.time()
-        previous_handlers = self._install_signal_handlers()
-        if self.world_size > 1 and self.ddp_model is None:  # a second fit(): DDP again
-            self._wrap_model()
-        try:
-            resumed_from = self._resume()
-            if resumed_from is not None and self.is_main:
-                update_manifest(
-                    self.out_dir, resumed_from=str(resumed_from), resumed_step=self.step
-                )
-            progress = ProgressReporter(
-                cfg.max_steps,
-                self.step,
-                logger,
-                enabled=self.is_main and cfg.progress_bar,
-                tensorboard_dir=self.out_dir / "tensorboard"
-                if cfg.tensorboard and self.is_main
-                else None,
-            )
-            self.train_model.train()
-            self.optimizer.zero_grad(set_to_none=True)
-            assert progress is not None
-            shown_loss, shown_tokens, shown_time = 0.0, 0.0, time.perf_counter()
-            while not self._finished():
-                batches = self._next_micro_batches()
-                if not batches:
-                    continue  # an epoch ended exactly at a step boundary
-                step_start = time.perf_counter()
-                last_loss, tokens, grad_norm, lr = self._train_step(batches)
-                self.step += 1
-                now = time.perf_counter()
-
-                # Every step goes to metrics.jsonl; the console and TensorBoard every log_every.
-                record = {
-                    "loss": last_loss,
-                    "lr": lr,
-                    "tokens": int(tokens),
-                    "epoch": self.epoch,
-                    "tokens_per_s": tokens / max(now - step_start, 1e-9),
-                }
-                if grad_norm is not None:
-                    record["grad_norm"] = grad_norm
-                if self.metrics is not None:
-                    self.metrics.log(self.step, "train", **record)
-                shown_loss, shown_tokens = shown_loss + last_loss * tokens, shown_tokens + tokens
-                show = self.step % cfg.log_every == 0
-                if show:
-                    record["loss"] = shown_loss / shown_tokens
-                    record["tokens_per_s"] = shown_tokens / max(now - shown_time, 1e-9)
-                    shown_loss, shown_tokens, shown_time = 0.0, 0.0, now
-                progress.update(self.step, record, show)
-
-                new_best = False
-                if cfg.eval_every and self.step % cfg.eval_every == 0:
-                    new_best = self._evaluate(progress)
-                if (
-                    new_best
-                    or self._stop_signal
-                    or (cfg.save_every and self.step % cfg.save_every == 0)
-                ):
-                    self._save()
-                if self._stop_signal:
-                    break
-            if not self._stop_signal:
-                new_best = False
-                if self.eval_fn is not None and self._last_eval_step != self.step:
-                    new_best = self._evaluate(progress)
-                if new_best or self._last_saved_step != self.step:
-                    self._save()
-            status = "interrupted" if self._stop_signal else "completed"
-        except KeyboardInterrupt:
-            status = "interrupted"
-            raise
-        finally:
-            self._restore_signal_handlers(previous_handlers)
-            if progress is not None:
-                progress.close()
-            if self.metrics is not None:
-                self.metrics.close()
-                update_manifest(
-                    self.out_dir,
-                    status=status,
-                    end_time=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                    final_step=self.step,
-                )
-            if self.ddp_model is not None:  # also when the caller owns the process group
-                self._release_ddp()
-            if self._owns_process_group and dist.is_initialized():
-                dist.destroy_process_group()
-        last = self.checkpoint_dir / checkpoint_dir_name(self._last_saved_step)
-        if self._stop_signal:
-            name = signal.Signals(self._stop_signal).name
-            message = (
-                f"Interrupted by {name} after step {self.step}; checkpoint saved to {last}. "
-                f"{self.config.resume_hint}"
-            )
-            logger.warning(message)
-            raise SystemExit(128 + self._stop_signal)
-        return {
-            "status": status,
-            "step": self.step,
-            "epoch": self.epoch,
-            "train_loss": last_loss,
-            "best": self.best,
-            "last_checkpoint": str(last),
-            "out_dir": str(self.out_dir),
-            "elapsed_s": time.time() - started,
-        }
-
-    def _finished(self) -> bool:
-        cfg = self.config
-        if cfg.max_steps is not None and self.step >= cfg.max_steps:
-            return True
-        return cfg.max_epochs is not None and self.epoch >= cfg.max_epochs
-
-    # ------------------------------------------------------------------ data
-    def _start_epoch(self) -> None:
-        """Begin an epoch, remembering where it started (sampler state + RNG) for exact resume."""
-        if self.sampler is not None:
-            self.sampler.set_epoch(self.epoch)
-        sampler_state = self.sampler.state_dict() if self.sampler is not None else None
-        if self.world_size > 1:  # each rank samples its own shard: rank 0 saves all of them
-            states: list[Any] = [None] * self.world_size
-            dist.all_gather_object(states, sampler_state)
-        else:
-            states = [sampler_state]
-        rng_tensors, rng_json = get_rng_state()
-        self._anchor = {"sampler": states, "rng_json": rng_json, "rng_tensors": rng_tensors}
-        self._data_iter = iter(self.train_data)
-        self.batches_in_epoch = 0
-
-    def _next_micro_batches(self) -> list[Any]:
-        """Up to `grad_accum_steps` batches; fewer at the end of an epoch."""
-        batches: list[Any] = []
-        while len(batches) < self.config.grad_accum_steps:
-            if self._data_iter is None:
-                if self._finished():
-                    break
-                self._start_epoch()
-            try:
-                batches.append(next(self._data_iter))  # type: ignore[arg-type]
-                self.batches_in_epoch += 1
-            except StopIteration:
-                if self.batches_in_epoch == 0:
-                    raise ValueError(
-                        f"train_data yielded no batches in epoch {self.epoch}"
-                    ) from None
-                self._data_iter = None
-                self.epoch += 1
-                if batches:
-                    break
-        return batches
-
-    # ------------------------------------------------------------------ one optimizer step
-    def _train_step(self, batches: list[Any]) -> tuple[float, float, float | None, float]:
-        """Forward/backward every micro-batch, then one normalised, clipped optimizer step."""
-        acc_dtype = torch.float32 if self.device.type == "mps" else torch.float64
-        loss_sum = torch.zeros((), dtype=acc_dtype, device=self.device)
-        tokens = torch.zeros((), dtype=acc_dtype, device=self.device)
-        for i, batch in enumerate(batches):
-            batch = move_to_device(batch, self.device)
-            is_last = i == len(batches) - 1
-            # Under DDP, all-reduce gradients only once, after the last micro-batch.
-            sync = (
-                self.ddp_model.no_sync()
-                if self.ddp_model is not None and not is_last
-                else contextlib.nullcontext()
-            )
-            with sync:
-                with self._autocast():
-                    loss, num_tokens = self.loss_fn(self.train_model, batch)
-                if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
-                    raise ValueError("loss_fn must return (loss_sum: scalar tensor, num_tokens)")
-                (self.scaler.scale(loss) if self.scaler else loss).backward()
-            loss_sum += loss.detach()
-            tokens += num_tokens  # int or tensor; accumulated in acc_dtype
-
-        # One all-reduce gives the global loss and token count, and whether any rank was signalled.
-        if self.world_size > 1:
-            stop = torch.tensor(float(self._stop_signal is not None), dtype=acc_dtype)
-            totals = all_reduce_sum(torch.stack([loss_sum, tokens, stop.to(self.device)]))
-            total_loss, total_tokens, any_stop = totals.tolist()
-            if any_stop and self._stop_signal is None:
-                self._stop_signal = signal.SIGTERM
-        else:
-            total_loss, total_tokens = torch.stack([loss_sum, tokens]).tolist()
-        step = self.step + 1
-        if total_tokens <= 0:
-            raise ValueError(f"step {step}: loss_fn reported no target tokens")
-        mean_loss = total_loss / total_tokens
-        if not math.isfinite(mean_loss):
-            raise NonFiniteLossError(
-                f"non-finite training loss ({mean_loss}) at step {step}; stopped before updating. "
-                f"The last good checkpoint is the newest one in {self.checkpoint_dir}"
+                trainer_config=dataclasses.asdict(self.config),
             )
 
-        # Gradients hold sums over tokens (DDP averaged them over ranks): turn them into means.
-        if self.scaler is not None:
-            self.scaler.unscale_(self.optimizer)
-        grads = [p.grad for p in self.params if p.grad is not None]
-        if grads:
-            torch._foreach_mul_(grads, self.world_size / total_tokens)
-        grad_norm = None
-        if self.config.clip_grad_norm is not None:
-            norm = nn.utils.clip_grad_norm_(self.params, self.config.clip_grad_norm)
-            grad_norm = float(norm)
-            if self.scaler is None and not math.isfinite(grad_norm):
-                raise NonFiniteLossError(f"non-finite gradient norm at step {step}")
-        lr = float(self.optimizer.param_groups[0]["lr"])
-        if self.scaler is not None:
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
-        else:
-            self.optimizer.step()
-        if self.scheduler is not None and self.scaler is not None:
-            with warnings.catch_warnings():
-                # fp16 may skip an update on overflow; the schedule still follows the step count.
-                warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step")
-                self.scheduler.step()
-        elif self.scheduler is not None:
-            self.scheduler.step()
-        self.optimizer.zero_grad(set_to_none=True)
-        return mean_loss, total_tokens, grad_norm, lr
+    def _close_run_files(self, status: str) -> None:
+        if self.metrics is not None:
+            self.metrics.close()
+            update_manifest(
+                self.out_dir,
+                status=status,
+                end_time=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                final_step=self.step,
+            )
 
     def _wrap_model(self) -> None:
         """`train_model`: the model, in DDP under torchrun, compiled if asked."""
@@ -456,17 +359,133 @@ class Trainer:
 
         Its reducer joins a communication thread when freed; left to interpreter shutdown, that
         thread can no longer take the GIL and the rank hangs forever (seen with gloo on Python
-        3.13.0 in about 1 of 5 runs). The plain model stays usable.
+        3.13.0). The plain model stays usable.
         """
         self.ddp_model = None
         self.train_model = self.model
         gc.collect()
 
-    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
-        """bf16/fp16 autocast on the training device; nothing for fp32."""
-        if self.autocast_dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+    # ------------------------------------------------------------------ data
+    def _start_epoch(self) -> None:
+        """Begin an epoch, remembering how it started (sampler states + RNG) for exact resume."""
+        if self.sampler is not None:
+            self.sampler.set_epoch(self.epoch)
+        state = self.sampler.state_dict() if self.sampler is not None else None
+        states: list[Any] = [state]
+        if self.world_size > 1:  # each rank samples its own shard: rank 0 saves all of them
+            states = [None] * self.world_size
+            dist.all_gather_object(states, state)
+        self._enter_epoch(EpochStart(states, *get_rng_state()))
+
+    def _enter_epoch(self, start: EpochStart) -> None:
+        self.loop.epoch_start = start
+        self.loop.batches_in_epoch = 0
+        self._data_iter = iter(self.train_data)
+
+    def _next_micro_batches(self) -> list[Any]:
+        """Up to `grad_accum_steps` batches; fewer at the end of an epoch."""
+        batches: list[Any] = []
+        while len(batches) < self.config.grad_accum_steps:
+            if self._data_iter is None:
+                if self._finished():
+                    break
+                self._start_epoch()
+            try:
+                batches.append(next(self._data_iter))  # type: ignore[arg-type]
+                self.loop.batches_in_epoch += 1
+            except StopIteration:
+                if self.loop.batches_in_epoch == 0:
+                    raise ValueError(
+                        f"train_data yielded no batches in epoch {self.epoch}"
+                    ) from None
+                self._data_iter, self.loop.epoch_start = None, None
+                self.loop.epoch += 1
+                if batches:
+                    break
+        return batches
+
+    # ------------------------------------------------------------------ one optimizer step
+    def _train_step(self, batches: list[Any]) -> StepResult:
+        """Forward/backward every micro-batch, then one normalised, clipped optimizer step."""
+        started = time.perf_counter()
+        loss_sum, tokens = self._forward_backward(batches)
+        total_loss, total_tokens = self._sum_over_ranks(loss_sum, tokens)
+        step = self.step + 1
+        if total_tokens <= 0:
+            raise ValueError(f"step {step}: loss_fn reported no target tokens")
+        mean_loss = total_loss / total_tokens
+        if not math.isfinite(mean_loss):
+            raise NonFiniteLossError(
+                f"non-finite training loss ({mean_loss}) at step {step}; stopped before updating. "
+                f"The last good checkpoint is the newest one in {self.checkpoint_dir}"
+            )
+        grad_norm = self._normalise_and_clip(total_tokens, step)
+        lr = float(self.optimizer.param_groups[0]["lr"])
+        self._optimizer_step()
+        return StepResult(mean_loss, total_tokens, grad_norm, lr, time.perf_counter() - started)
+
+    def _forward_backward(self, batches: list[Any]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Backward of each micro-batch's summed loss; returns (loss sum, target tokens)."""
+        acc_dtype = torch.float32 if self.device.type == "mps" else torch.float64
+        loss_sum = torch.zeros((), dtype=acc_dtype, device=self.device)
+        tokens = torch.zeros((), dtype=acc_dtype, device=self.device)
+        for i, batch in enumerate(batches):
+            batch = move_to_device(batch, self.device)
+            # Under DDP, all-reduce gradients only once, after the last micro-batch.
+            sync = (
+                self.ddp_model.no_sync()
+                if self.ddp_model is not None and i < len(batches) - 1
+                else contextlib.nullcontext()
+            )
+            with sync:
+                with autocast(self.device, self.config.precision):
+                    loss, num_tokens = self.loss_fn(self.train_model, batch)
+                if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
+                    raise ValueError("loss_fn must return (loss_sum: scalar tensor, num_tokens)")
+                (self.scaler.scale(loss) if self.scaler else loss).backward()
+            loss_sum += loss.detach()
+            tokens += num_tokens  # int or tensor; accumulated in acc_dtype
+        return loss_sum, tokens
+
+    def _sum_over_ranks(self, loss_sum: torch.Tensor, tokens: torch.Tensor) -> tuple[float, float]:
+        """The global loss and token count; one all-reduce also shares a stop signal."""
+        if self.world_size == 1:
+            total_loss, total_tokens = torch.stack([loss_sum, tokens]).tolist()
+            return total_loss, total_tokens
+        stop = torch.tensor(float(self._stop_signal is not None), dtype=loss_sum.dtype)
+        totals = all_reduce_sum(torch.stack([loss_sum, tokens, stop.to(self.device)]))
+        total_loss, total_tokens, any_stop = totals.tolist()
+        if any_stop and self._stop_signal is None:
+            self._stop_signal = signal.SIGTERM
+        return total_loss, total_tokens
+
+    def _normalise_and_clip(self, total_tokens: float, step: int) -> float | None:
+        """Gradients hold sums over tokens (DDP averaged them over ranks): turn them into means,
+        then clip; returns the norm before clipping (None without clipping)."""
+        if self.scaler is not None:
+            self.scaler.unscale_(self.optimizer)
+        grads = [p.grad for p in self.params if p.grad is not None]
+        if grads:
+            torch._foreach_mul_(grads, self.world_size / total_tokens)
+        if self.config.clip_grad_norm is None:
+            return None
+        grad_norm = float(nn.utils.clip_grad_norm_(self.params, self.config.clip_grad_norm))
+        if self.scaler is None and not math.isfinite(grad_norm):
+            raise NonFiniteLossError(f"non-finite gradient norm at step {step}")
+        return grad_norm
+
+    def _optimizer_step(self) -> None:
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        if self.scheduler is not None:
+            with warnings.catch_warnings():
+                # fp16 may skip an update on overflow; the schedule still follows the step count.
+                warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step")
+                self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
 
     # ------------------------------------------------------------------ evaluation
     def _evaluate(self, progress: ProgressReporter) -> bool:
@@ -481,30 +500,31 @@ class Trainer:
         if self.metrics is not None:
             self.metrics.log(self.step, "valid", **metrics)
             progress.log_eval(self.step, metrics)
-        name = self.config.best_metric
+        return self._update_best(metrics)
+
+    def _update_best(self, metrics: dict[str, float]) -> bool:
+        name, mode = self.config.best_metric, self.config.best_mode
         if name is None:
             return False
         if name not in metrics:
             raise ValueError(
                 f"TrainerConfig.best_metric {name!r} is not among eval_fn's metrics {sorted(metrics)}"
             )
-        value = metrics[name]
+        value, best = metrics[name], self.best
         if not math.isfinite(value):  # never call NaN weights "best"
             return False
-        better = self.best is None or (
-            value < self.best["value"]
-            if self.config.best_mode == "min"
-            else value > self.best["value"]
-        )
-        if better:
-            self.best = {
-                "metric": name,
-                "mode": self.config.best_mode,
-                "value": value,
-                "step": self.step,
-                "checkpoint": checkpoint_dir_name(self.step),
-            }
-        return better
+        if best is not None and not (
+            value < best["value"] if mode == "min" else value > best["value"]
+        ):
+            return False
+        self.loop.best = {
+            "metric": name,
+            "mode": mode,
+            "value": value,
+            "step": self.step,
+            "checkpoint": checkpoint_dir_name(self.step),
+        }
+        return True
 
     # ------------------------------------------------------------------ checkpoints
     def _save(self) -> None:
@@ -512,7 +532,7 @@ class Trainer:
         self._last_saved_step = self.step
         if not self.is_main:
             return
-        in_epoch = self._data_iter is not None
+        extra, extra_tensors = self.loop.checkpoint_payload()
         path = save_checkpoint(
             self.checkpoint_dir / checkpoint_dir_name(self.step),
             self.model,
@@ -521,16 +541,8 @@ class Trainer:
             self.scaler,
             step=self.step,
             epoch=self.epoch,
-            sampler_state=self._anchor.get("sampler", [None])[0] if in_epoch else None,
-            extra={
-                "in_epoch": in_epoch,
-                "batches_in_epoch": self.batches_in_epoch,
-                "anchor_sampler_states": self._anchor.get("sampler") if in_epoch else None,
-                "anchor_rng": self._anchor.get("rng_json") if in_epoch else None,
-                "best": self.best,
-                "world_size": self.world_size,
-            },
-            extra_tensors=self._anchor.get("rng_tensors", {}) if in_epoch else {},
+            extra=extra,
+            extra_tensors=extra_tensors,
         )
         protect = set()
         if self.best is not None:
@@ -542,54 +554,53 @@ class Trainer:
         prune_checkpoints(self.checkpoint_dir, self.config.keep_last, protect)
         logger.debug("saved %s", path)
 
-    def _resume(self) -> Path | None:
+    def _resume(self) -> None:
         """Restore everything from `config.resume` and replay the data to the saved batch."""
         resume = self.config.resume
         if resume is None:
-            return None
+            return
         path = latest_checkpoint(self.out_dir) if resume == "auto" else Path(resume)
         if path is None:
             logger.info("resume='auto': no checkpoint in %s, starting from scratch", self.out_dir)
-            return None
+            return
         state = load_checkpoint(path, self.model, self.optimizer, self.scheduler, self.scaler)
-        self.step, self.epoch = state.step, state.epoch
-        self._last_saved_step = self._last_eval_step = state.step
-        extra = state.extra
-        self.best = extra.get("best")
+        self.loop = LoopState.from_checkpoint(state)
+        self._last_saved_step = self._last_eval_step = self.step
         if self.metrics is not None:
             self.metrics.truncate_after(self.step)
-        anchors = extra.get("anchor_sampler_states") or [None]
-        in_epoch = bool(extra.get("in_epoch"))
-        if in_epoch and len(anchors) != self.world_size:
-            # Other shards: the saved position means nothing to them. The epoch starts again.
+        self._rewind_epoch()
+        set_rng_state(state.rng_tensors, state.rng_json)
+        logger.info("resumed from %s at step %d (epoch %d)", path, self.step, self.epoch)
+        if self.is_main:
+            update_manifest(self.out_dir, resumed_from=str(path), resumed_step=self.step)
+
+    def _rewind_epoch(self) -> None:
+        """Start the checkpoint's epoch as it started, then skip the batches it had consumed."""
+        start, consumed = self.loop.epoch_start, self.loop.batches_in_epoch
+        if start is None:  # saved between epochs: the loop starts the next one
+            return
+        if len(start.sampler_states) != self.world_size:
+            # Other shards: the saved position means nothing to them. The epoch starts again,
+            # (on every rank) after the checkpoint's RNG is restored.
             logger.warning(
                 "the checkpoint was saved by %d rank(s), this run has %d: epoch %d starts again "
                 "from its first batch",
-                len(anchors),
+                len(start.sampler_states),
                 self.world_size,
                 self.epoch,
             )
-            # The loop starts the epoch (on every rank) after the checkpoint's RNG is restored.
-            self._data_iter, self.batches_in_epoch = None, 0
-        elif in_epoch:
-            # Rewind the data pipeline to the start of the epoch and replay the consumed batches.
-            if self.sampler is not None:
-                self.sampler.set_epoch(self.epoch)
-                if anchors[self.rank] is not None:
-                    self.sampler.load_state_dict(anchors[self.rank])
-            set_rng_state(state.extra_tensors, extra["anchor_rng"])
-            self._start_epoch_from_anchor(anchors)
-            for _ in range(extra["batches_in_epoch"]):
-                next(self._data_iter)  # type: ignore[arg-type]
-            self.batches_in_epoch = extra["batches_in_epoch"]
-        set_rng_state(state.rng_tensors, state.rng_json)
-        logger.info("resumed from %s at step %d (epoch %d)", path, self.step, self.epoch)
-        return path
-
-    def _start_epoch_from_anchor(self, anchors: list[Any]) -> None:
-        rng_tensors, rng_json = get_rng_state()
-        self._anchor = {"sampler": anchors, "rng_json": rng_json, "rng_tensors": rng_tensors}
-        self._data_iter = iter(self.train_data)
+            self.loop.epoch_start, self.loop.batches_in_epoch = None, 0
+            return
+        sampler_state = start.sampler_states[self.rank]
+        if self.sampler is not None:
+            self.sampler.set_epoch(self.epoch)
+            if sampler_state is not None:
+                self.sampler.load_state_dict(sampler_state)
+        set_rng_state(start.rng_tensors, start.rng_json)
+        self._enter_epoch(start)
+        for _ in range(consumed):
+            next(self._data_iter)  # type: ignore[arg-type]
+        self.loop.batches_in_epoch = consumed
 
     # ------------------------------------------------------------------ signals
     def _install_signal_handlers(self) -> dict[int, Any]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
+
+from rd_training.config import check, check_positive
 
 Precision = Literal["fp32", "bf16", "fp16"]
 
@@ -11,6 +13,12 @@ Precision = Literal["fp32", "bf16", "fp16"]
 @dataclass
 class TrainerConfig:
     """Settings of `Trainer`. Invalid values raise `ValueError` naming the field."""
+
+    runtime_fields: ClassVar[dict[str, str]] = {
+        "resume": "the command line (e.g. --resume)",
+        "resume_hint": "the command line that runs the Trainer",
+    }
+    """Fields a program sets (with `dataclasses.replace`), never a config file."""
 
     max_steps: int | None = None
     """Stop after this many optimizer steps (None: only `max_epochs` limits the run)."""
@@ -55,30 +63,13 @@ class TrainerConfig:
     """Also write TensorBoard events to `<out_dir>/tensorboard` when tensorboard is installed."""
 
     def __post_init__(self) -> None:
-        def positive(name: str, allow_none: bool = True) -> None:
-            value = getattr(self, name)
-            if value is None and allow_none:
-                return
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"TrainerConfig.{name} must be a positive integer, got {value!r}")
-
-        for name in ("max_steps", "max_epochs", "eval_every", "save_every"):
-            positive(name)
-        for name in ("grad_accum_steps", "log_every", "keep_last"):
-            positive(name, allow_none=False)
+        check_positive(self, "max_steps", "max_epochs", "eval_every", "save_every", allow_none=True)
+        check_positive(self, "grad_accum_steps", "log_every", "keep_last")
         if self.max_steps is None and self.max_epochs is None:
             raise ValueError("TrainerConfig.max_steps or TrainerConfig.max_epochs must be set")
-        if self.clip_grad_norm is not None and not self.clip_grad_norm > 0:
-            raise ValueError(
-                f"TrainerConfig.clip_grad_norm must be > 0 or None, got {self.clip_grad_norm!r}"
-            )
-        if self.precision not in ("fp32", "bf16", "fp16"):
-            raise ValueError(
-                f"TrainerConfig.precision must be 'fp32', 'bf16' or 'fp16', got {self.precision!r}"
-            )
-        if self.best_mode not in ("min", "max"):
-            raise ValueError(
-                f"TrainerConfig.best_mode must be 'min' or 'max', got {self.best_mode!r}"
-            )
-        if self.best_metric is not None and self.best_metric.startswith("valid/"):
+        clip = self.clip_grad_norm
+        check(clip is None or clip > 0, self, "clip_grad_norm", "> 0 or None")
+        check(self.precision in ("fp32", "bf16", "fp16"), self, "precision", "fp32, bf16 or fp16")
+        check(self.best_mode in ("min", "max"), self, "best_mode", "'min' or 'max'")
+        if self.best_metric is not None:
             self.best_metric = self.best_metric.removeprefix("valid/")

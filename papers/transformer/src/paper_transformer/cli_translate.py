@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from paper_transformer.config import UserError
+from paper_transformer.errors import UserError
 from paper_transformer.evaluate import check_decode_options, open_run
 
 PROG = "translate"

@@ -1,29 +1,23 @@
 """The typed configuration of a paper-transformer run; `config.yaml` files are loaded into it.
 
-Every field carries a one-line docstring; the YAML files repeat the important ones as comments.
-The defaults are those of the embedded task (`config.yaml`); a key a YAML file leaves out keeps
-its default.
+`Config` holds the libraries' own dataclasses for the model (`rd_models.TransformerConfig`) and
+the loop (`rd_training.TrainerConfig`) beside the paper's sections (data, optim, eval). Every
+field carries a one-line docstring (`train --help` lists them); the defaults are those of the
+embedded task (`config.yaml`), and a key a YAML file leaves out keeps its default. Each
+dataclass checks its own values in `__post_init__` (ARCHITECTURE.md, "The config contract").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
+
+from rd_models import TransformerConfig
+from rd_training import TrainerConfig, check, check_positive
 
 DEFAULT_CONFIG = Path(__file__).with_name("config.yaml")
 """The embedded default: number words, small model, about 90 s on 2 CPU cores."""
-
-
-class UserError(Exception):
-    """A mistake the user can fix (bad config, missing dataset): one line, exit code 2."""
-
-
-class RankError(UserError):
-    """Under torchrun, a user error that a rank other than 0 found alone: that rank reports it."""
-
-
-class RankZeroStopped(UserError):
-    """Under torchrun, on the other ranks: rank 0 failed (and reports why); exit code 2 quietly."""
 
 
 @dataclass
@@ -57,27 +51,15 @@ class DataConfig:
     seed: int = 0
     """Seed of the number draw (number_words) and of the batch order."""
 
-
-@dataclass
-class ModelConfig:
-    d_model: int = 128
-    """Width of the residual stream (512 base, 1024 big)."""
-    n_heads: int = 4
-    """Attention heads (8 base, 16 big)."""
-    num_encoder_layers: int = 2
-    """Encoder layers N (6 in the paper)."""
-    num_decoder_layers: int = 2
-    """Decoder layers N (6 in the paper)."""
-    d_ff: int = 512
-    """Inner width of the feed-forward blocks (2048 base, 4096 big)."""
-    dropout: float = 0.0
-    """Residual and embedding dropout P_drop (0.1 base, 0.3 big)."""
-    attention_dropout: float = 0.0
-    """Dropout on attention weights."""
-    norm_first: bool = False
-    """Pre-LN instead of the paper's post-LN."""
-    share_embeddings: bool = True
-    """Tie source embedding, target embedding and output projection (as the paper)."""
+    def __post_init__(self) -> None:
+        check_positive(self, "train_size", "valid_size", "test_size", "max_tokens", "max_length")
+        check_positive(self, "max_train_examples", allow_none=True)
+        check(self.vocab_size > 4, self, "vocab_size", "more than the 4 special tokens")
+        if self.max_tokens < self.max_length:  # a pair of max_length tokens must fit in a batch
+            raise ValueError(
+                f"DataConfig.max_tokens ({self.max_tokens}) must be at least "
+                f"DataConfig.max_length ({self.max_length})"
+            )
 
 
 @dataclass
@@ -96,35 +78,17 @@ class OptimConfig:
     """Decoupled weight decay (the paper uses none)."""
     label_smoothing: float = 0.1
     """Label smoothing ε_ls."""
-
-
-@dataclass
-class TrainingConfig:
-    max_steps: int = 2_200
-    """Optimizer steps to train for."""
-    grad_accum_steps: int = 1
-    """Micro-batches per optimizer step (to reach ~25k target tokens per step on one GPU)."""
-    clip_grad_norm: float | None = None
-    """Clip the global gradient norm to this value (None: no clipping, as the paper)."""
-    precision: str = "fp32"
-    """fp32, bf16 or fp16 (autocast)."""
-    compile: bool = False
-    """torch.compile the model."""
     fused_loss: bool = False
     """Output projection + label-smoothed loss chunk by chunk, without the [tokens, vocab] logits
-    (same loss; with a 37k vocabulary 1.36x the training tokens/s on an H200, see benchmarks/)."""
-    log_every: int = 100
-    """Log training metrics every N optimizer steps."""
-    eval_every: int = 550
-    """Compute validation loss every N steps."""
-    save_every: int = 550
-    """Write a checkpoint every N steps."""
-    keep_last: int = 2
-    """Checkpoints to keep (the paper averages the last 5 for base, 20 for big)."""
-    seed: int = 0
-    """Seed of initialisation, dropout and data order."""
-    device: str = "auto"
-    """auto (cuda > mps > cpu), cuda, mps or cpu."""
+    (the same loss; pays off at large vocabularies, see benchmarks/README.md)."""
+
+    def __post_init__(self) -> None:
+        check(self.lr_scale > 0, self, "lr_scale", "> 0")
+        check_positive(self, "warmup_steps")
+        for name in ("beta1", "beta2", "label_smoothing"):
+            check(0.0 <= getattr(self, name) < 1.0, self, name, "in [0, 1)")
+        check(self.eps > 0, self, "eps", "> 0")
+        check(self.weight_decay >= 0, self, "weight_decay", ">= 0")
 
 
 @dataclass
@@ -142,70 +106,53 @@ class EvalConfig:
     attention_examples: int = 2
     """Test sentences whose cross-attention maps are plotted."""
 
+    def __post_init__(self) -> None:
+        check_positive(self, "beam_size", "average_last", "batch_sentences")
+        check(self.length_penalty >= 0, self, "length_penalty", ">= 0")
+        check(self.max_len_b >= 0, self, "max_len_b", ">= 0")
+        check(self.attention_examples >= 0, self, "attention_examples", ">= 0")
+
+
+def _model_defaults() -> TransformerConfig:
+    """The embedded task's model: small, post-LN, tied embeddings, no dropout."""
+    return TransformerConfig(
+        d_model=128, n_heads=4, num_encoder_layers=2, num_decoder_layers=2, d_ff=512, dropout=0.0
+    )
+
+
+def _training_defaults() -> TrainerConfig:
+    """The embedded task's loop: 2,200 steps, validation and a checkpoint every 550."""
+    return TrainerConfig(
+        max_steps=2_200, log_every=100, eval_every=550, save_every=550, keep_last=2,
+        best_metric="loss",
+    )  # fmt: skip
+
 
 @dataclass
 class Config:
+    runtime_fields: ClassVar[dict[str, str]] = {
+        "model.src_vocab_size": "the tokenizer (set data.vocab_size)",
+        "model.tgt_vocab_size": "the tokenizer (set data.vocab_size)",
+        "model.pad_id": "the tokenizer",
+        "training.resume": "train --resume",
+        "training.resume_hint": "train",
+    }
+    """Keys `train` fills in itself (with `dataclasses.replace`); a config file cannot set them."""
+
     data: DataConfig = field(default_factory=DataConfig)
     """Dataset, tokenizer and batching."""
-    model: ModelConfig = field(default_factory=ModelConfig)
-    """Transformer shape."""
+    model: TransformerConfig = field(default_factory=_model_defaults)
+    """Transformer shape (rd_models.TransformerConfig; the vocabulary comes from the tokenizer)."""
     optim: OptimConfig = field(default_factory=OptimConfig)
-    """Adam, the learning-rate schedule and label smoothing."""
-    training: TrainingConfig = field(default_factory=TrainingConfig)
-    """Loop length, logging and checkpoints."""
+    """Adam, the learning-rate schedule and the loss."""
+    training: TrainerConfig = field(default_factory=_training_defaults)
+    """The training loop (rd_training.TrainerConfig): length, precision, logging, checkpoints."""
     eval: EvalConfig = field(default_factory=EvalConfig)
     """Beam search and BLEU on the test split."""
 
-
-def validate(cfg: Config) -> None:
-    """Reject values that cannot work before anything is written or trained (a UserError names
-    the key). The model and Trainer configs check their own fields again when they are built."""
-
-    def need(ok: bool, key: str, requirement: str, value: object) -> None:
-        if not ok:
-            raise UserError(f"{key} must be {requirement}, got {value!r}")
-
-    def positive(section: object, prefix: str, *names: str, allow_none: bool = False) -> None:
-        for name in names:
-            value = getattr(section, name)
-            if value is None and allow_none:
-                continue
-            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
-            need(ok, f"{prefix}.{name}", "a positive integer", value)
-
-    d, m, o, t, e = cfg.data, cfg.model, cfg.optim, cfg.training, cfg.eval
-    positive(d, "data", "train_size", "valid_size", "test_size", "max_tokens", "max_length")
-    positive(d, "data", "max_train_examples", allow_none=True)
-    need(d.vocab_size > 4, "data.vocab_size", "more than the 4 special tokens", d.vocab_size)
-    if d.max_tokens < d.max_length:  # a pair of max_length tokens must fit in one batch
-        raise UserError(
-            f"data.max_tokens ({d.max_tokens}) must be at least data.max_length ({d.max_length})"
-        )
-    positive(m, "model", "d_model", "n_heads", "num_encoder_layers", "num_decoder_layers", "d_ff")
-    if m.d_model % m.n_heads:
-        raise UserError(f"model.d_model ({m.d_model}) must be divisible by model.n_heads")
-    for name in ("dropout", "attention_dropout"):
-        value = getattr(m, name)
-        need(0.0 <= value < 1.0, f"model.{name}", "in [0, 1)", value)
-    need(o.lr_scale > 0, "optim.lr_scale", "> 0", o.lr_scale)
-    positive(o, "optim", "warmup_steps")
-    for name in ("beta1", "beta2", "label_smoothing"):
-        value = getattr(o, name)
-        need(0.0 <= value < 1.0, f"optim.{name}", "in [0, 1)", value)
-    need(o.eps > 0, "optim.eps", "> 0", o.eps)
-    need(o.weight_decay >= 0, "optim.weight_decay", ">= 0", o.weight_decay)
-    positive(t, "training", "max_steps", "grad_accum_steps", "log_every", "keep_last")
-    positive(t, "training", "eval_every", "save_every")
-    need(t.clip_grad_norm is None or t.clip_grad_norm > 0, "training.clip_grad_norm",
-         "> 0 or null", t.clip_grad_norm)  # fmt: skip
-    need(t.precision in ("fp32", "bf16", "fp16"), "training.precision", "fp32, bf16 or fp16",
-         t.precision)  # fmt: skip
-    positive(e, "eval", "beam_size", "average_last", "batch_sentences")
-    need(e.length_penalty >= 0, "eval.length_penalty", ">= 0", e.length_penalty)
-    need(e.max_len_b >= 0, "eval.max_len_b", ">= 0", e.max_len_b)
-    need(e.attention_examples >= 0, "eval.attention_examples", ">= 0", e.attention_examples)
-    if e.average_last > t.keep_last:
-        raise UserError(
-            f"eval.average_last ({e.average_last}) averages more checkpoints than "
-            f"training.keep_last ({t.keep_last}) keeps"
-        )
+    def __post_init__(self) -> None:
+        if self.eval.average_last > self.training.keep_last:
+            raise ValueError(
+                f"eval.average_last ({self.eval.average_last}) averages more checkpoints than "
+                f"training.keep_last ({self.training.keep_last}) keeps"
+            )

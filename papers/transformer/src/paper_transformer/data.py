@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
 from datasets import Dataset, DatasetDict
 from torch.utils.data import DataLoader
 
-from paper_transformer.config import DataConfig, UserError
+from paper_transformer.config import DataConfig
+from paper_transformer.errors import UserError
 from paper_transformer.number_words import generate_splits
 from rd_data import (
     BPETokenizer,
@@ -181,9 +181,3 @@ def eval_batches(split: Dataset, collate: PadCollator, max_tokens: int) -> list[
         examples = [{"src": s, "tgt": t} for s, t in zip(rows["src"], rows["tgt"], strict=True)]
         batches.append(collate(examples))
     return batches
-
-
-def shift_right(tgt: torch.Tensor, bos_id: int) -> torch.Tensor:
-    """Decoder input: `<s>` followed by the target without its last position (teacher forcing)."""
-    bos = torch.full_like(tgt[:, :1], bos_id)
-    return torch.cat([bos, tgt[:, :-1]], dim=1)

@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paper_transformer.config import Config, UserError
+from paper_transformer.errors import UserError
 
 if TYPE_CHECKING:
     import torch
 
+    from paper_transformer.config import Config
     from rd_data import BPETokenizer
     from rd_models import Transformer
 
@@ -66,6 +67,7 @@ def open_run(args: argparse.Namespace, prog: str) -> tuple[Path, Config, list[Pa
     (--average-last, --beam, --lenpen), and the checkpoints to average (only the one `args.path`
     names, if it names one). Reads the run, writes nothing; a note on stderr when the run kept
     fewer checkpoints than asked for."""
+    from paper_transformer.config import Config
     from rd_training import ConfigError, list_checkpoints, load_config
 
     run_dir, checkpoint = locate(args.path)

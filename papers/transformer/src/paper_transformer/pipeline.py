@@ -6,6 +6,7 @@ Kept apart from `train.py` so that `train --help` answers without importing torc
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import logging
@@ -19,25 +20,12 @@ import torch
 import torch.distributed as dist
 from datasets import DatasetDict
 
-from paper_transformer.config import (
-    DEFAULT_CONFIG,
-    Config,
-    RankError,
-    RankZeroStopped,
-    UserError,
-    validate,
-)
-from paper_transformer.data import (
-    Batches,
-    eval_batches,
-    load_splits,
-    make_batches,
-    shift_right,
-    train_tokenizer,
-)
+from paper_transformer.config import DEFAULT_CONFIG, Config
+from paper_transformer.data import Batches, eval_batches, load_splits, make_batches, train_tokenizer
+from paper_transformer.errors import RankError, RankZeroStopped, UserError
 from paper_transformer.translate import decode_and_report
 from rd_data import BPETokenizer, RdDataError, get_outputs_dir
-from rd_models import Transformer, TransformerConfig, unwrap_model
+from rd_models import Transformer, TransformerConfig, shift_right
 from rd_training import (
     ConfigError,
     NoamLR,
@@ -47,6 +35,7 @@ from rd_training import (
     broadcast_object,
     build_optimizer,
     config_to_dict,
+    config_to_yaml,
     get_rank,
     get_world_size,
     init_distributed_from_env,
@@ -59,6 +48,7 @@ from rd_training import (
     seed_everything,
     select_device,
     setup_logger,
+    unwrap_model,
 )
 from rd_viz import plot_lr_schedule, plot_training_curves, read_metrics
 
@@ -80,9 +70,13 @@ def load_run_config(args: argparse.Namespace, run_dir: Path | None = None) -> Co
         raise UserError(f"--config {path} is a directory, not a YAML file")
     if not path.is_file():
         raise UserError(f"config file not found: {path}")
-    cfg = load_config(path, Config, [*args.overrides, *args.set])
-    validate(cfg)
-    return cfg
+    return load_config(path, Config, [*args.overrides, *args.set])
+
+
+def print_config(args: argparse.Namespace) -> None:
+    """`train --print-config`: the config a run with these arguments would save, as YAML."""
+    run_dir = choose_run_dir(args) if args.resume is not None else None
+    print(config_to_yaml(load_run_config(args, run_dir)), end="")
 
 
 def check_resumable(saved: Config, cfg: Config) -> None:
@@ -136,47 +130,25 @@ def _run_dir_args(run_dir: Path) -> str:
 
 
 def model_config(cfg: Config, vocab_size: int, pad_id: int = 0) -> TransformerConfig:
-    """The Transformer's config for this run, with one vocabulary shared by source and target."""
-    m = cfg.model
-    return TransformerConfig(
+    """The Transformer's config for this run: `cfg.model` with the tokenizer's vocabulary (one
+    for source and target) and room for the longest pair and its decoded output."""
+    longest = cfg.data.max_length + cfg.eval.max_len_b + 1
+    return dataclasses.replace(
+        cfg.model,
         src_vocab_size=vocab_size,
-        d_model=m.d_model,
-        n_heads=m.n_heads,
-        num_encoder_layers=m.num_encoder_layers,
-        num_decoder_layers=m.num_decoder_layers,
-        d_ff=m.d_ff,
-        dropout=m.dropout,
-        attention_dropout=m.attention_dropout,
-        norm_first=m.norm_first,
-        share_embeddings=m.share_embeddings,
-        max_len=max(1024, cfg.data.max_length + cfg.eval.max_len_b + 1),
+        tgt_vocab_size=vocab_size,
         pad_id=pad_id,
+        max_len=max(cfg.model.max_len, longest),
     )
 
 
 def trainer_config(cfg: Config, resume: str | None, run_dir: Path | None = None) -> TrainerConfig:
     """The Trainer's settings for this run (`resume`: None, "auto" or a checkpoint path); with
     `run_dir`, an interrupted run names the `train` command that continues it."""
-    t = cfg.training
-    hint = TrainerConfig.resume_hint
+    hint = cfg.training.resume_hint
     if run_dir is not None:
         hint = f"Continue with: train --resume auto {_run_dir_args(run_dir)}"
-    return TrainerConfig(
-        max_steps=t.max_steps,
-        grad_accum_steps=t.grad_accum_steps,
-        clip_grad_norm=t.clip_grad_norm,
-        precision=t.precision,  # type: ignore[arg-type]
-        compile=t.compile,
-        log_every=t.log_every,
-        eval_every=t.eval_every,
-        save_every=t.save_every,
-        keep_last=t.keep_last,
-        best_metric="loss",
-        seed=t.seed,
-        device=t.device,
-        resume=resume,
-        resume_hint=hint,
-    )
+    return dataclasses.replace(cfg.training, resume=resume, resume_hint=hint)
 
 
 def build_model(cfg: Config, vocab_size: int, pad_id: int = 0) -> Transformer:
@@ -224,15 +196,9 @@ def make_eval_fn(
     return eval_fn
 
 
-def run(args: argparse.Namespace) -> dict[str, Any] | None:
-    """Check everything, then train, average, decode and plot: the `train` command.
-
-    Under torchrun (`WORLD_SIZE` > 1) every rank trains on its own shard of the token-budget
-    batches (`data.max_tokens` per rank and step); rank 0 alone writes the run directory, and
-    decodes and plots after training. Returns the run's summary (None on the other ranks).
-    """
-    started = time.perf_counter()
-    run_dir = choose_run_dir(args)
+def _resume_source(args: argparse.Namespace, run_dir: Path) -> tuple[Path | None, bool]:
+    """The run a resumed run continues (this one, or the run of the checkpoint `--resume`
+    names) and whether `run_dir` itself is being resumed; refuses what cannot be continued."""
     if args.resume not in (None, "auto") and not Path(args.resume).exists():
         raise UserError(f"--resume: checkpoint {args.resume} does not exist")
     resuming = args.resume is not None and (run_dir / "tokenizer.json").is_file()
@@ -241,8 +207,6 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
             f"{run_dir} already holds a run: continue it with --resume auto, "
             "or choose another --run-name"
         )
-    # Everything that can be checked is checked before anything is written or trained.
-    # The run a resumed run continues: this one, or the run of the checkpoint `--resume` names.
     source = run_dir if resuming else None
     if args.resume not in (None, "auto"):
         checkpoint_run = Path(args.resume).resolve().parent.parent  # <run>/checkpoints/step_*
@@ -255,14 +219,24 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
             )
         if (checkpoint_run / "config.yaml").is_file():
             source = checkpoint_run
+    return source, resuming
+
+
+def run(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Check everything, then train, average, decode and plot: the `train` command.
+
+    Under torchrun (`WORLD_SIZE` > 1) every rank trains on its own shard of the token-budget
+    batches (`data.max_tokens` per rank and step); rank 0 alone writes the run directory, and
+    decodes and plots after training. Returns the run's summary (None on the other ranks).
+    """
+    started = time.perf_counter()
+    # Everything that can be checked is checked before anything is written or trained.
+    run_dir = choose_run_dir(args)
+    source, resuming = _resume_source(args, run_dir)
     cfg = load_run_config(args, source)
     if source is not None and (source / "config.yaml").is_file():
         check_resumable(load_config(source / "config.yaml", Config), cfg)
-    try:
-        model_config(cfg, cfg.data.vocab_size)
-        settings = trainer_config(cfg, args.resume, run_dir)
-    except ValueError as err:
-        raise UserError(str(err)) from None
+    settings = trainer_config(cfg, args.resume, run_dir)
     device = resolve_device(cfg.training.device, "training.device")
     # torchrun: the Trainer uses this group. Rank 0 prepares the data while the others wait in a
     # collective: an hour, not NCCL's default 10 minutes (WMT14's BPE and tokenization take ~10).
@@ -320,6 +294,61 @@ def _prepare(
     return splits, tokenizer, data
 
 
+def _shared_data(
+    args: argparse.Namespace,
+    cfg: Config,
+    run_dir: Path,
+    source: Path | None,
+    resuming: bool,
+) -> tuple[DatasetDict, BPETokenizer, Batches]:
+    """Every rank's data and tokenizer: rank 0 prepares them and writes the run's files first,
+    then the others take its tokenizer and read the tokenization it cached."""
+    rank, world = get_rank(), get_world_size()
+    if rank == 0:
+        try:
+            splits, tokenizer, data = _prepare(args, cfg, run_dir, source, resuming, world)
+        except BaseException:
+            broadcast_object(None)  # the other ranks stop too (quietly: rank 0 reports)
+            raise
+        broadcast_object(tokenizer)
+        return splits, tokenizer, data
+    setup_logger("paper_transformer", rank=rank)
+    setup_logger("rd_training", rank=rank)
+    sent: BPETokenizer | None = broadcast_object(None)
+    if sent is None:
+        raise RankZeroStopped("rank 0 stopped before training (its error is above)")
+    splits = load_splits(cfg.data)
+    return splits, sent, _batches(splits, sent, cfg, rank, world)
+
+
+def _make_trainer(
+    cfg: Config, settings: TrainerConfig, tokenizer: BPETokenizer, data: Batches, run_dir: Path
+) -> Trainer:
+    """The paper's model, Adam with the warm-up/inverse-sqrt schedule, and the Trainer."""
+    seed_everything(cfg.training.seed)  # the initial weights depend on the seed only
+    model = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
+    log.info("model: %s parameters", f"{sum(p.numel() for p in model.parameters()):,}")
+    o = cfg.optim
+    optimizer = build_optimizer(
+        model, "adam", lr=1.0, betas=(o.beta1, o.beta2), eps=o.eps, weight_decay=o.weight_decay
+    )
+    valid = data.tokenized[cfg.data.valid_split]
+    return Trainer(
+        model,
+        settings,
+        train_data=data.train_loader,
+        loss_fn=make_loss_fn(tokenizer, o.label_smoothing, o.fused_loss),
+        optimizer=optimizer,
+        scheduler=NoamLR(
+            optimizer, d_model=cfg.model.d_model, warmup_steps=o.warmup_steps, scale=o.lr_scale
+        ),
+        eval_fn=make_eval_fn(
+            eval_batches(valid, data.collate, cfg.data.max_tokens), tokenizer, o.label_smoothing
+        ),
+        out_dir=run_dir,
+    )
+
+
 def _train(
     args: argparse.Namespace,
     cfg: Config,
@@ -330,101 +359,72 @@ def _train(
     started: float,
 ) -> dict[str, Any] | None:
     """`run` once the configuration is checked (and the process group exists under torchrun)."""
-    rank, world = get_rank(), get_world_size()
-    if rank == 0:
-        try:
-            splits, tokenizer, data = _prepare(args, cfg, run_dir, source, resuming, world)
-        except BaseException:
-            broadcast_object(None)  # the other ranks stop too (quietly: rank 0 reports)
-            raise
-        broadcast_object(tokenizer)
-    else:
-        # Rank 0 generates the data, learns (or loads) the vocabulary, caches the tokenization
-        # and writes the run's files first; the others take its tokenizer and read the cache.
-        setup_logger("paper_transformer", rank=rank)
-        setup_logger("rd_training", rank=rank)
-        sent: BPETokenizer | None = broadcast_object(None)
-        if sent is None:
-            raise RankZeroStopped("rank 0 stopped before training (its error is above)")
-        tokenizer, splits = sent, load_splits(cfg.data)
-        data = _batches(splits, tokenizer, cfg, rank, world)
-    per_rank = f" per rank ({world} ranks)" if world > 1 else ""
+    splits, tokenizer, data = _shared_data(args, cfg, run_dir, source, resuming)
+    world = get_world_size()
     log.info(
         "data: %d train pairs in %d batches%s of <= %d tokens; vocabulary %d; %.1fs so far",
         len(data.tokenized["train"]),
         len(data.train_loader),
-        per_rank,
+        f" per rank ({world} ranks)" if world > 1 else "",
         cfg.data.max_tokens,
         tokenizer.vocab_size,
         time.perf_counter() - started,
     )
-
-    seed_everything(cfg.training.seed)  # the initial weights depend on the seed only
-    model = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
-    log.info("model: %s parameters", f"{sum(p.numel() for p in model.parameters()):,}")
-    o = cfg.optim
-    optimizer = build_optimizer(
-        model, "adam", lr=1.0, betas=(o.beta1, o.beta2), eps=o.eps, weight_decay=o.weight_decay
-    )
-    scheduler = NoamLR(
-        optimizer, d_model=cfg.model.d_model, warmup_steps=o.warmup_steps, scale=o.lr_scale
-    )
-    trainer = Trainer(
-        model,
-        settings,
-        train_data=data.train_loader,
-        loss_fn=make_loss_fn(tokenizer, o.label_smoothing, cfg.training.fused_loss),
-        optimizer=optimizer,
-        scheduler=scheduler,
-        eval_fn=make_eval_fn(
-            eval_batches(data.tokenized[cfg.data.valid_split], data.collate, cfg.data.max_tokens),
-            tokenizer,
-            o.label_smoothing,
-        ),
-        out_dir=run_dir,
-    )
+    trainer = _make_trainer(cfg, settings, tokenizer, data, run_dir)
     summary = trainer.fit()
-    if rank > 0:  # rank 0 averages, decodes and plots
+    if get_rank() > 0:  # rank 0 averages, decodes and plots
         return None
-    train_seconds = summary["elapsed_s"]
     resumed_step = 0
     if args.resume is not None:  # the step this session started from, as the Trainer recorded it
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
         resumed_step = int(manifest.get("resumed_step") or 0)
+    references = [row[cfg.data.target_lang] for row in splits[cfg.data.test_split]["translation"]]
+    metrics = _decode_test_split(cfg, trainer, tokenizer, data, references, run_dir)
+    _plot_run(run_dir)
+    return {
+        "run_dir": run_dir,
+        "metrics": metrics,
+        "steps": summary["step"],
+        "resumed_step": resumed_step,
+        "train_seconds": summary["elapsed_s"],
+        "total_seconds": time.perf_counter() - started,
+        "test_size": len(references),
+    }
 
-    # The paper averages the last checkpoints' weights before decoding.
+
+def _decode_test_split(
+    cfg: Config,
+    trainer: Trainer,
+    tokenizer: BPETokenizer,
+    data: Batches,
+    references: list[str],
+    run_dir: Path,
+) -> dict[str, float]:
+    """Average the last checkpoints (as the paper does), save the model, decode and score."""
+    model = cast(Transformer, trainer.model)
     checkpoints = list_checkpoints(run_dir)[-cfg.eval.average_last :]
     if cfg.eval.average_last > 1:
         model.load_state_dict(average_checkpoints(checkpoints))
     model.save_pretrained(run_dir / "model")
-
-    test_split = cfg.data.test_split
-    references = [row[cfg.data.target_lang] for row in splits[test_split]["translation"]]
-    metrics = decode_and_report(
+    return decode_and_report(
         model,
         tokenizer,
-        data.tokenized[test_split],
+        data.tokenized[cfg.data.test_split],
         references,
         cfg.eval,
         run_dir,
-        test_split,
-        summary["step"],
+        cfg.data.test_split,
+        trainer.step,
         trainer.device,
         averaged_checkpoints=len(checkpoints),
     )
 
+
+def _plot_run(run_dir: Path) -> None:
+    """The loss curves and the learning-rate schedule into `<run>/plots/`."""
     plots = run_dir / "plots"
     plot_training_curves(run_dir, metrics=("loss",), smooth=0.9, out=plots / "loss.png")
     train_records = [r for r in read_metrics(run_dir) if r["split"] == "train"]
     plot_lr_schedule(
         [r["step"] for r in train_records], [r["lr"] for r in train_records], out=plots / "lr.png"
     )
-    return {
-        "run_dir": run_dir,
-        "metrics": metrics,
-        "steps": summary["step"],
-        "resumed_step": resumed_step,
-        "train_seconds": train_seconds,
-        "total_seconds": time.perf_counter() - started,
-        "test_size": len(references),
-    }

@@ -17,17 +17,39 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from paper_transformer.config import RankError, UserError
+from paper_transformer.errors import RankError, UserError
+
+
+class _HelpWithConfigKeys(argparse.Action):
+    """`--help` with every config key: imports the config (and torch) only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show this help and every config key")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from paper_transformer.config import Config
+        from rd_training import describe_config
+
+        parser.epilog = (
+            "Override any config key as KEY=VALUE (or --set KEY=VALUE), e.g.\n"
+            "`train training.max_steps=200`; `train --print-config ...` shows the result.\n\n"
+            "config keys (default: the embedded task):\n" + describe_config(Config())
+        )
+        parser.print_help()
+        parser.exit()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="train",
-        description='Train the Transformer of "Attention Is All You Need" (Vaswani et al., 2017). '
+        description='Train the Transformer of "Attention Is All You Need" (Vaswani et al., 2017).\n'
         "Without arguments: the embedded German->English number-words task, offline, ~90 s on CPU.",
-        epilog="Override any config value as dotted.key=value, e.g. `train training.max_steps=200`.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
     )
+    parser.add_argument("-h", "--help", action=_HelpWithConfigKeys)
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
     parser.add_argument(
         "--config",
@@ -47,16 +69,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         help="run directory (default: assets/outputs/transformer/<run-name>)",
     )
+    parser.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print the resolved config as YAML (what the run saves as config.yaml) and exit",
+    )
     return parser.parse_intermixed_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)  # --help and usage errors end here, before torch is imported
-    from paper_transformer.pipeline import run
+    args = parse_args(argv)  # usage errors end here, before torch is imported
+    from paper_transformer.pipeline import print_config, run
     from rd_data import RdDataError
     from rd_training import ConfigError
 
     try:
+        if args.print_config:
+            print_config(args)
+            return 0
         result = run(args)
     except (UserError, ConfigError, RdDataError) as err:
         # Under torchrun rank 0 reports what every rank finds; a rank reports what it alone finds.

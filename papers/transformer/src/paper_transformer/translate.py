@@ -16,9 +16,8 @@ from datasets import Dataset
 from tqdm.auto import tqdm
 
 from paper_transformer.config import EvalConfig
-from paper_transformer.data import shift_right
 from rd_data import BPETokenizer, collate_padded, example_lengths
-from rd_models import Transformer, beam_search, greedy_search
+from rd_models import Transformer, beam_search, greedy_search, shift_right
 from rd_training import MetricsLogger
 from rd_viz import plot_attention
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from project_ln_placement.config import DEFAULT_CONFIG, ExperimentConfig
-from project_ln_placement.experiment import check_config, run_experiment
+from project_ln_placement.experiment import check_device, run_experiment
 from rd_data import get_outputs_dir
 from rd_training import ConfigError, load_config, save_config, setup_logger
 
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.config.is_file():
             raise ConfigError(f"config file not found: {args.config}")
         cfg = load_config(args.config, ExperimentConfig, args.overrides)
-        check_config(cfg)
+        check_device(cfg)
     except ValueError as err:  # ConfigError, and the checks of the model, optimizer, Trainer
         return fail(err)
     out_dir = args.out_dir or get_outputs_dir() / PROJECT / (

@@ -7,6 +7,7 @@ so rd-viz can overlay them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -15,14 +16,13 @@ from typing import Any
 
 import torch
 
-from project_ln_placement.config import ExperimentConfig
-from project_ln_placement.task import BOS, EOS, PAD, ReversalTask, shift_right
-from rd_models import Transformer, TransformerConfig, greedy_search
+from project_ln_placement.config import PLACEMENTS, VARIANTS, ExperimentConfig
+from project_ln_placement.task import BOS, EOS, PAD, ReversalTask
+from rd_models import Transformer, greedy_search, shift_right
 from rd_training import (
     MetricsLogger,
     NonFiniteLossError,
     Trainer,
-    TrainerConfig,
     WarmupLinearLR,
     build_optimizer,
     label_smoothed_cross_entropy,
@@ -33,120 +33,42 @@ from rd_training import (
 from rd_viz import plot_run_comparison, plot_training_curves
 
 log = logging.getLogger("project_ln_placement")
-PLACEMENTS = {"post-ln": False, "pre-ln": True}
-"""Placement -> `TransformerConfig.norm_first`."""
-VARIANTS = (*PLACEMENTS, *(f"{p}-warmup" for p in PLACEMENTS))
-"""Every run name: a placement, optionally with learning-rate warm-up."""
-
-
-def make_task(cfg: ExperimentConfig) -> ReversalTask:
-    t = cfg.task
-    return ReversalTask(num_symbols=t.num_symbols, min_len=t.min_len, max_len=t.max_len)
 
 
 def build_model(cfg: ExperimentConfig, task: ReversalTask, norm_first: bool) -> Transformer:
-    m = cfg.model
+    """`cfg.model` with the task's vocabulary and length and the variant's placement."""
     return Transformer(
-        TransformerConfig(
+        dataclasses.replace(
+            cfg.model,
             src_vocab_size=task.vocab_size,
-            d_model=m.d_model,
-            n_heads=m.n_heads,
-            num_encoder_layers=m.num_layers,
-            num_decoder_layers=m.num_layers,
-            d_ff=m.d_ff,
-            dropout=m.dropout,
+            tgt_vocab_size=task.vocab_size,
+            pad_id=PAD,
             max_len=task.max_len + 2,
             norm_first=norm_first,
-            pad_id=PAD,
         )
     )
 
 
 def make_optimizer(cfg: ExperimentConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
-    """Adam with the Transformer paper's epsilon (raises ValueError for a bad lr or beta2)."""
-    o = cfg.optim
-    return build_optimizer(model, "adam", lr=o.lr, betas=(0.9, o.beta2), eps=1e-9)
+    """Adam with the Transformer paper's epsilon."""
+    return build_optimizer(model, "adam", lr=cfg.optim.lr, betas=(0.9, cfg.optim.beta2), eps=1e-9)
 
 
-def make_trainer_config(cfg: ExperimentConfig, seed: int) -> TrainerConfig:
-    """The rd-training settings of one run (TrainerConfig raises ValueError naming a bad field)."""
-    return TrainerConfig(
-        max_steps=cfg.max_steps,
-        clip_grad_norm=cfg.optim.clip_grad_norm,
-        log_every=cfg.eval_every,
-        eval_every=cfg.eval_every,
-        save_every=None,
-        keep_last=1,
-        seed=seed,
-        device=cfg.device,
-        progress_bar=False,
-        tensorboard=False,
-        # The experiment does not resume: its runs take seconds to minutes on a CPU.
-        resume_hint="ln-placement does not resume: run the experiment again under a new --run-name.",
-    )
-
-
-def check_config(cfg: ExperimentConfig) -> None:
-    """Reject every value that would fail (or silently mislead) a run, before anything is written.
-
-    Builds what each run builds (the task, a model, the optimizer, the warm-up schedule, the
-    TrainerConfig and the device) so that their own checks apply; checks by hand only what none
-    of them does. Takes well under a second for the default config.
+def check_device(cfg: ExperimentConfig) -> None:
+    """The one check a config cannot make itself: this machine has `training.device`.
 
     Raises:
-        ValueError: one line naming the config key.
+        ValueError: one line naming the key.
     """
-
-    def need(ok: bool, key: str, requirement: str, value: object) -> None:
-        if not ok:
-            raise ValueError(f"{key} must be {requirement}, got {value!r}")
-
-    def positive(key: str, value: object) -> None:
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
-        need(ok, key, "a positive integer", value)
-
-    unknown = sorted(set(cfg.variants) - set(VARIANTS))
-    if unknown:
-        raise ValueError(f"variants: unknown {unknown} (choose from {', '.join(VARIANTS)})")
-    need(len(cfg.variants) > 0, "variants", "a non-empty list", cfg.variants)
-    need(len(set(cfg.variants)) == len(cfg.variants), "variants", "free of repeats", cfg.variants)
-    need(len(cfg.seeds) > 0, "seeds", "a non-empty list", cfg.seeds)
-    need(len(set(cfg.seeds)) == len(cfg.seeds), "seeds", "free of repeats", cfg.seeds)
-    for seed in cfg.seeds:  # torch generators take at most 64 bits; numpy's seed is 32-bit
-        need(0 <= seed < 2**32, "seeds", "integers in [0, 2**32)", cfg.seeds)
-    positive("threads", cfg.threads)
-    need(0.0 <= cfg.target_accuracy <= 1.0, "target_accuracy", "in [0, 1]", cfg.target_accuracy)
-    for name in ("batch_size", "train_batches", "valid_size", "test_size"):
-        positive(f"task.{name}", getattr(cfg.task, name))
-    # A Transformer without layers has no LayerNorm to place (TransformerConfig allows 0).
-    positive("model.num_layers", cfg.model.num_layers)
-
-    def built(section: str, build: Any) -> Any:
-        try:
-            return build()
-        except ValueError as err:
-            raise ValueError(f"{section}: {err}") from err
-
-    make_trainer_config(cfg, cfg.seeds[0])  # max_steps, eval_every, clip_grad_norm
-    task = built("task", lambda: make_task(cfg))
-    model = built("model", lambda: build_model(cfg, task, norm_first=False))
-    optimizer = built("optim", lambda: make_optimizer(cfg, model))  # lr, beta2
-    built("optim", lambda: WarmupLinearLR(optimizer, cfg.optim.warmup_steps, cfg.max_steps))
-    if any(v.endswith("-warmup") for v in cfg.variants) and cfg.optim.warmup_steps > cfg.max_steps:
-        raise ValueError(
-            f"optim.warmup_steps ({cfg.optim.warmup_steps}) must be <= max_steps "
-            f"({cfg.max_steps}): the -warmup variants would never reach optim.lr"
-        )
-    # The Trainer resolves the device with select_device; do the same here, before any run.
     try:
-        select_device(cfg.device)
+        select_device(cfg.training.device)  # as the Trainer resolves it
     except ValueError as err:  # an unknown name, or a device this machine does not have
-        raise ValueError(f"device: {err}") from None
+        raise ValueError(f"training.device: {err}") from None
 
 
 def loss_fn(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, Any]:
     """Cross-entropy summed over target tokens (the Trainer divides by the token count)."""
-    logits = model(batch["src"], shift_right(batch["tgt"]))
+    logits = model(batch["src"], shift_right(batch["tgt"], BOS))
     return label_smoothed_cross_entropy(logits, batch["tgt"], 0.0, ignore_index=PAD)
 
 
@@ -156,7 +78,7 @@ def make_eval_fn(valid: dict[str, torch.Tensor]) -> Any:
     def eval_fn(model: torch.nn.Module, step: int) -> dict[str, float]:
         batch = move_to_device(valid, next(model.parameters()).device)
         with torch.no_grad():
-            logits = model(batch["src"], shift_right(batch["tgt"]))
+            logits = model(batch["src"], shift_right(batch["tgt"], BOS))
         loss, tokens = label_smoothed_cross_entropy(logits, batch["tgt"], 0.0, ignore_index=PAD)
         mask = batch["tgt"] != PAD
         correct = ((logits.argmax(-1) == batch["tgt"]) & mask).sum()
@@ -192,7 +114,7 @@ def train_variant(cfg: ExperimentConfig, variant: str, seed: int, run_dir: Path)
         raise ValueError(f"variants: unknown variant {variant!r} (use one of {VARIANTS})")
     placement = variant.removesuffix("-warmup")
     warmup = cfg.optim.warmup_steps if variant.endswith("-warmup") else 0
-    task = make_task(cfg)
+    task = cfg.task
     # The data depends on the seed only, so both placements see exactly the same batches.
     train = task.batches(cfg.task.train_batches, cfg.task.batch_size, seed=1000 + seed)
     valid_src, valid_tgt = task.sample(cfg.task.valid_size, torch.Generator().manual_seed(1))
@@ -202,10 +124,12 @@ def train_variant(cfg: ExperimentConfig, variant: str, seed: int, run_dir: Path)
     model = build_model(cfg, task, PLACEMENTS[placement])
     optimizer = make_optimizer(cfg, model)
     # min_ratio=1: linear warm-up (if any), then a constant learning rate.
-    scheduler = WarmupLinearLR(optimizer, warmup, cfg.max_steps, min_ratio=1.0)
+    steps = cfg.training.max_steps
+    assert steps is not None  # ExperimentConfig requires it
+    scheduler = WarmupLinearLR(optimizer, warmup, steps, min_ratio=1.0)
     trainer = Trainer(
         model,
-        make_trainer_config(cfg, seed),
+        dataclasses.replace(cfg.training, seed=seed),
         train_data=train,
         loss_fn=loss_fn,
         optimizer=optimizer,
@@ -242,9 +166,9 @@ def run_experiment(cfg: ExperimentConfig, out_dir: Path) -> list[dict[str, Any]]
     """Train every variant and seed under `out_dir`, write results.json and plots/; return rows.
 
     Raises:
-        ValueError: an invalid config (see `check_config`), before anything is written.
+        ValueError: the config's device is not on this machine, before anything is written.
     """
-    check_config(cfg)
+    check_device(cfg)
     torch.set_num_threads(cfg.threads)
     results = []
     runs: dict[str, Path] = {}
@@ -261,7 +185,8 @@ def run_experiment(cfg: ExperimentConfig, out_dir: Path) -> list[dict[str, Any]]
         metrics=("train/loss", "valid/loss", "valid/accuracy"),
         smooth=0.6,
         out=plots / "curves.png",
-        title=f"post-LN vs pre-LN: {cfg.model.num_layers}+{cfg.model.num_layers} layers, "
+        title=f"post-LN vs pre-LN: {cfg.model.num_encoder_layers}+{cfg.model.num_decoder_layers} "
+        "layers, "
         f"Adam lr {cfg.optim.lr:g}",
     )
     plot_run_comparison(runs, ["valid/accuracy", "test/exact_match"], out=plots / "final.png")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
+from rd_training import check_positive
+
 PAD, BOS, EOS = 0, 1, 2
 FIRST_SYMBOL = 3
 
@@ -31,12 +33,12 @@ class ReversalTask:
     """Longest source sequence."""
 
     def __post_init__(self) -> None:
-        for name in ("num_symbols", "min_len", "max_len"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check_positive(self, "num_symbols", "min_len", "max_len")
         if self.min_len > self.max_len:
-            raise ValueError(f"min_len ({self.min_len}) must be <= max_len ({self.max_len})")
+            name = type(self).__name__
+            raise ValueError(
+                f"{name}.min_len ({self.min_len}) must be <= {name}.max_len ({self.max_len})"
+            )
 
     @property
     def vocab_size(self) -> int:
@@ -66,8 +68,3 @@ class ReversalTask:
             src, tgt = self.sample(batch_size, generator)
             out.append({"src": src, "tgt": tgt})
         return out
-
-
-def shift_right(tgt: torch.Tensor) -> torch.Tensor:
-    """Decoder input: BOS followed by the target without its last position (teacher forcing)."""
-    return torch.cat([torch.full_like(tgt[:, :1], BOS), tgt[:, :-1]], dim=1)
