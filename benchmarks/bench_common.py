@@ -23,10 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Contenders alternate in one process. oneDNN, which runs torch's bf16 matrix products on the
 # CPU, keeps 1024 kernel primitives by default (one per shape); with several models on varying
-# batch shapes one contender's primitives evict another's, and each round pays to rebuild them
-# (WMT-shaped, paper at bf16 beside Marian: 274 -> 200 ms per step with a larger cache). Set
-# before torch first uses oneDNN; the scripts import this module before torch. A value set under
-# either name (DNNL_ is the older) wins.
+# batch shapes one contender's primitives would evict another's and each round would pay to
+# rebuild them. Set before torch first uses oneDNN; the scripts import this module before torch.
+# A value set under either name (DNNL_ is the older) wins.
 if not {"ONEDNN_PRIMITIVE_CACHE_CAPACITY", "DNNL_PRIMITIVE_CACHE_CAPACITY"} & os.environ.keys():
     os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] = "16384"
 

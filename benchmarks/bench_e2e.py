@@ -26,6 +26,7 @@ tensors, over one epoch of each batching.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import shutil
 import tempfile
 import time
@@ -46,13 +47,13 @@ from bench_common import (
 )
 from bench_peer import MarianTranslator, transformers_available
 from datasets import Dataset, DatasetDict
-from paper_transformer.config import DEFAULT_CONFIG, Config, validate
+from paper_transformer.config import DEFAULT_CONFIG, Config
 from paper_transformer.data import batches_of, load_splits, make_batches, train_tokenizer
 from torch import nn
 from torch.nn.utils.rnn import pad_sequence
 
 from rd_data import example_lengths
-from rd_training import NoamLR, Trainer, TrainerConfig, build_optimizer, load_config
+from rd_training import NoamLR, Trainer, build_optimizer, load_config
 
 try:  # the model and loss builders moved from train.py to pipeline.py (lazy `train --help`)
     from paper_transformer.pipeline import build_model, make_loss_fn
@@ -81,9 +82,8 @@ WMT_QUICK_PAIRS, WMT_PAIRS = 400, 50_000
 def bench_config(data_set: str, overrides: list[str]) -> Config:
     """The paper config with `overrides`, plus the WMT-shaped settings for `"wmt-shaped"`."""
     extra = WMT_SHAPED if data_set == "wmt-shaped" else []
-    cfg = load_config(DEFAULT_CONFIG, Config, [*extra, *overrides])
-    validate(cfg)  # what `train` checks: a bad value fails here, in one line
-    return cfg
+    # What `train` checks: a bad value fails here, in one line.
+    return load_config(DEFAULT_CONFIG, Config, [*extra, *overrides])
 
 
 def bench_data(data_set: str, cfg: Config, pairs: int = WMT_PAIRS) -> tuple[Any, Any]:
@@ -272,18 +272,15 @@ class TrainerRounds:
         out_dir = self.out / f"round{self.count}"
         trainer = Trainer(
             self.model,
-            TrainerConfig(
+            # The paper config's step settings (`--set training.compile=true` etc. apply).
+            dataclasses.replace(
+                t,
                 max_steps=steps + 1,
-                # The paper config's step settings (`--set training.compile=true` etc. apply).
-                grad_accum_steps=t.grad_accum_steps,
-                clip_grad_norm=t.clip_grad_norm,
-                precision=t.precision,  # type: ignore[arg-type]
-                compile=t.compile,
                 log_every=10**9,
                 eval_every=None,
                 save_every=None,
                 keep_last=1,
-                seed=self.cfg.training.seed,
+                best_metric=None,
                 device="cpu",
                 progress_bar=False,
                 tensorboard=False,

@@ -29,7 +29,7 @@ import torch
 from bench_common import load_rd_models_benchmark
 from bench_e2e import bench_config, bench_data, build_model, make_loss_fn
 from bench_peer import MarianTranslator, transformers_available
-from paper_transformer.config import UserError
+from paper_transformer.errors import UserError
 from torch.profiler import profile
 
 

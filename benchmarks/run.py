@@ -32,7 +32,7 @@ from bench_common import context_lines, finish_context, run_context
 from bench_e2e import QUICK_OVERRIDES, WMT_PAIRS, WMT_QUICK_PAIRS, bench_config, bench_end_to_end
 from bench_model import PRECISIONS, QUICK_SHAPES, SHAPES, bench_model
 from bench_startup import bench_startup
-from paper_transformer.config import UserError
+from paper_transformer.errors import UserError
 
 SECTIONS = ("model", "e2e", "e2e-wmt", "startup")
 

@@ -203,7 +203,7 @@ def test_profile_step_rejects_wrong_arguments_before_building_data(monkeypatch, 
 
     wrong = {
         ("--steps", "0"): "--steps and --rows must be >= 1",
-        ("model.d_model=7",): "model.d_model (7) must be divisible by model.n_heads",
+        ("model.d_model=7",): "model.d_model (7) must be divisible by n_heads (4)",
         ("model.nope=1",): "unknown key 'model.nope'",
     }
     _refuses(profile_step.main, wrong, capsys)
@@ -255,7 +255,7 @@ def test_suite_rejects_wrong_arguments_in_one_line(monkeypatch, capsys) -> None:
         ("--steps", "-1"): "--steps must be >= 1, got -1",
         ("--threads", "0"): "--threads must be >= 1, got 0",
         ("--set", "training.nope=1"): "--set: unknown key 'training.nope'",
-        ("--set", "training.precision=fp64"): "--set: training.precision must be fp32, bf16",
+        ("--set", "training.precision=fp64"): "--set: training.precision: expected one of ['fp32', 'bf16', 'fp16']",
         ("--set", "data.max_tokens=0"): "--set: data.max_tokens must be a positive integer",
     }
     _refuses(run.parse_args, wrong, capsys)
@@ -295,116 +295,3 @@ def test_plain_loop_computes_at_the_papers_precision(tmp_path: Path, monkeypatch
         assert plain.round(2)["tokens"] > 0
         assert logits == [dtype, dtype], precision
         assert (plain.scaler is not None) == (precision == "fp16")
-
-
-def test_precision_probe_times_each_model_at_fp32_and_bf16(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path))
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    import probe_precision
-
-    result = probe_precision.probe("number-words", reps=1, steps=2, quick=True)
-    models = ["paper"] + (["marian"] if importlib.util.find_spec("transformers") else [])
-    expected = {f"{m}-{p}" for m in models for p in ("fp32", "bf16")} | {"paper-bf16-fp32res"}
-    assert set(result["contenders"]) == expected
-    assert all(_positive(c["tokens_per_s"]) for c in result["contenders"].values())
-    assert all(_positive(r) for r in result["ratios"].values())
-    assert {"paper-bf16/paper-fp32", "paper-bf16/paper-bf16-fp32res"} <= set(result["ratios"])
-    assert set(result["ratios_paired"]) == set(result["ratios"])
-    assert all(_positive(r) for r in result["ratios_paired"].values())
-
-    # The fp32-residual contender really keeps the stream fp32 under CPU bf16 autocast.
-    import torch
-
-    from rd_models import Transformer, TransformerConfig
-
-    config = TransformerConfig(
-        src_vocab_size=11, d_model=8, n_heads=2, num_encoder_layers=1, num_decoder_layers=1, d_ff=16
-    )
-    src = torch.tensor([[4, 5, 6, 2]])
-    for model, dtype in [
-        (Transformer(config), torch.bfloat16),
-        (probe_precision.keep_fp32_residual(Transformer(config)), torch.float32),
-    ]:
-        stream: list[torch.dtype] = []
-        model.encoder_layers[0].register_forward_pre_hook(
-            lambda _, args, seen=stream: seen.append(args[0].dtype)
-        )
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            model(src, src)
-        assert stream == [dtype]
-
-
-def test_residual_probe_times_both_streams_on_the_same_batches(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path))
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    import probe_residual
-
-    result = probe_residual.probe("number-words", reps=2, quick=True)
-    for clock in ("wall", "cpu"):
-        assert set(result[f"{clock}_ms"]) == {"bf16-stream", "fp32-stream"}
-        assert all(len(t[clock]) == 2 for t in result["timings"].values())
-        assert _positive(result[f"{clock}_ratio"]) and _positive(result[f"{clock}_ratio_paired"])
-
-
-def test_threads_probe_runs_each_contender_at_the_thread_count_it_reports(
-    tmp_path: Path, monkeypatch
-) -> None:
-    import torch
-
-    monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path))
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    import probe_threads
-
-    before = torch.get_num_threads()
-    result = probe_threads.probe("bf16", reps=2, quick=True)  # the real passes, tiny shapes
-    assert torch.get_num_threads() == before
-    assert set(result["results"]) == {"rd_models", "torch.nn", "matmul-fp32", "matmul-bf16"}
-    assert all(len(t) == 2 for t in result["timings"].values())  # the warm-up is not counted
-    assert all(_positive(v) for r in result["results"].values() for v in r.values())
-
-    seen: dict[str, list[int]] = {}
-
-    def recording(name: str):
-        def one_pass() -> float:
-            seen.setdefault(name, []).append(torch.get_num_threads())
-            return 0.01 * torch.get_num_threads()  # "2 threads are twice as slow"
-
-        return one_pass
-
-    fakes = {name: recording(name) for name in ("a", "b")}
-    monkeypatch.setattr(probe_threads, "step_passes", lambda precision, quick: fakes)
-    monkeypatch.setattr(probe_threads, "matmul_passes", lambda size: {})
-    result = probe_threads.probe("fp32", reps=3, quick=True)
-    assert {name: sorted(threads) for name, threads in seen.items()} == {
-        "a": [1] * 4 + [2] * 4,  # warm-up and 3 reps at each thread count
-        "b": [1] * 4 + [2] * 4,
-    }
-    for r in result["results"].values():  # each timing is filed under the count it ran at
-        assert (r["ms_1"], r["ms_2"], r["speedup"]) == (10.0, 20.0, 0.5)
-
-
-def test_onednn_cache_probe_runs_each_contender_in_its_own_process(
-    tmp_path: Path, monkeypatch, capsys
-) -> None:
-
-    out = tmp_path / "onednn.json"
-    monkeypatch.setenv("RD_ASSETS_DIR", str(tmp_path / "assets"))
-    # The probe's import sets the cache size in this process (tests/conftest.py undoes it).
-    for name in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "DNNL_PRIMITIVE_CACHE_CAPACITY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    import probe_onednn_cache
-
-    probe_onednn_cache.main(["--quick", "--reps", "1", "--json", str(out)])  # children: processes
-    results = json.loads(out.read_text())["results"]
-    # Each child reports the size oneDNN was given: set by the probe, or by the Trainer at bf16.
-    assert {name: r["given"] for name, r in results.items()} == {"1024": "1024", "trainer": "4096"}
-    assert all(_positive(v) for r in results.values() for k, v in r.items() if k != "given")
-    assert results["1024"]["ratio"] == 1.0
-
-    wrong = {
-        ("--capacities", "1024,lots"): "--capacities: positive integers or `trainer`",
-        ("--capacities", "1024,1024"): "--capacities: each at most once",
-        ("--steps", "0"): "--reps and --steps must be >= 1",
-    }
-    _refuses(probe_onednn_cache.main, wrong, capsys)
