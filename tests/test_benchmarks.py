@@ -255,7 +255,10 @@ def test_suite_rejects_wrong_arguments_in_one_line(monkeypatch, capsys) -> None:
         ("--steps", "-1"): "--steps must be >= 1, got -1",
         ("--threads", "0"): "--threads must be >= 1, got 0",
         ("--set", "training.nope=1"): "--set: unknown key 'training.nope'",
-        ("--set", "training.precision=fp64"): "--set: training.precision: expected one of ['fp32', 'bf16', 'fp16']",
+        (
+            "--set",
+            "training.precision=fp64",
+        ): "--set: training.precision: expected one of ['fp32', 'bf16', 'fp16']",
         ("--set", "data.max_tokens=0"): "--set: data.max_tokens must be a positive integer",
     }
     _refuses(run.parse_args, wrong, capsys)

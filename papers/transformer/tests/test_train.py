@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -307,3 +309,15 @@ def test_print_config_prints_what_the_run_would_save_and_writes_nothing(
     assert "model.src_vocab_size cannot be set in a config: it comes from the tokenizer" in (
         capsys.readouterr().err
     )
+
+
+def test_help_with_every_key_answers_without_importing_torch() -> None:
+    probe = (
+        "import contextlib, io, sys\n"
+        "from paper_transformer.train import parse_args\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit):\n"
+        "    parse_args(['--help'])\n"
+        "print('training.max_steps (' in out.getvalue(), 'torch' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout == "True False\n", result.stderr

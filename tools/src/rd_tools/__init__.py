@@ -6,8 +6,7 @@ from `tools/src` before anything is synced.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
+from importlib.metadata import PackageNotFoundError, version as _version
 
 from rd_tools.checks import Check, satisfies
 from rd_tools.doctor import check_workspace, format_table, main, run_checks

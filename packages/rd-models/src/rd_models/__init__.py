@@ -2,56 +2,12 @@
 
 from importlib.metadata import version as _version
 
-from rd_models.attention import MultiHeadAttention
-from rd_models.config import TransformerConfig
-from rd_models.decoding import EncoderDecoder, beam_search, greedy_search, reorder_cache
-from rd_models.feed_forward import PositionWiseFeedForward
-from rd_models.hub import HubMixin, strip_compile_prefix
-from rd_models.layers import DecoderLayer, EncoderLayer
-from rd_models.params import count_parameters, transformer_parameter_count
-from rd_models.positional import PositionalEncoding, sinusoids
-from rd_models.resnet import (
-    BasicBlock,
-    Bottleneck,
-    ResNet,
-    ResNetConfig,
-    resnet18,
-    resnet34,
-    resnet50,
-    resnet101,
-    resnet152,
-)
-from rd_models.transformer import DecoderCache, Transformer, shift_right
+import lazy_loader as _lazy
+
+# Each name is imported on first use (`__init__.pyi` lists them, for type checkers too), so a
+# config dataclass loads without torch: `train --help` answers in a fraction of a second.
+__getattr__, __dir__, _public = _lazy.attach_stub(__name__, __file__)
 
 __version__: str = _version("rd-models")
 
-__all__ = [
-    "BasicBlock",
-    "Bottleneck",
-    "DecoderCache",
-    "DecoderLayer",
-    "EncoderDecoder",
-    "EncoderLayer",
-    "HubMixin",
-    "MultiHeadAttention",
-    "PositionWiseFeedForward",
-    "PositionalEncoding",
-    "ResNet",
-    "ResNetConfig",
-    "Transformer",
-    "TransformerConfig",
-    "__version__",
-    "beam_search",
-    "count_parameters",
-    "greedy_search",
-    "reorder_cache",
-    "resnet18",
-    "resnet34",
-    "resnet50",
-    "resnet101",
-    "resnet152",
-    "shift_right",
-    "sinusoids",
-    "strip_compile_prefix",
-    "transformer_parameter_count",
-]
+__all__ = [*_public, "__version__"]

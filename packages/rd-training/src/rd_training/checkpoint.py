@@ -22,15 +22,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from rd_training.atomic_files import fsync_path, write_json
 from rd_training.seeding import get_rng_state, set_rng_state
-from rd_training.tensor_io import (
-    check_tensor_file,
-    fsync_path,
-    load_tensors,
-    save_tensors,
-    to_jsonable,
-    write_json,
-)
+from rd_training.tensor_io import check_tensor_file, load_tensors, save_tensors, to_jsonable
 
 logger = logging.getLogger(__name__)
 

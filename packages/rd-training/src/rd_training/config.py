@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+from rd_training.atomic_files import write_text_atomic
 from rd_training.config_types import ConfigError, convert, is_dataclass_type
-from rd_training.tensor_io import write_text_atomic
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from rd_training.tensor_io import write_text_atomic
+from rd_training.atomic_files import write_text_atomic
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

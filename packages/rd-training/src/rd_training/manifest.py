@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from rd_training.tensor_io import write_text_atomic
+from rd_training.atomic_files import write_text_atomic
 
 MANIFEST_NAME = "manifest.json"
 _TRACKED_PREFIXES = ("rd-", "paper-", "project-")

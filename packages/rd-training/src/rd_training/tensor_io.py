@@ -1,9 +1,8 @@
-"""Pickle-free tensor files: safetensors plus JSON, with tied weights and atomic writes."""
+"""Pickle-free tensor files: safetensors with tied weights, and JSON-safe state."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,20 +10,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-
-def fsync_path(path: Path) -> None:
-    """Flush a file or directory to disk (directories: best effort, not supported everywhere)."""
-    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() and hasattr(os, "O_DIRECTORY") else 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+from rd_training.atomic_files import fsync_path
 
 
 def save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
@@ -75,26 +61,6 @@ def check_tensor_file(path: Path) -> None:
     with safe_open(str(path), framework="pt") as f:
         for key in f.keys():  # noqa: SIM118 - safe_open has no __iter__
             f.get_slice(key)
-
-
-def write_json(obj: Any, path: Path) -> None:
-    """Write JSON to `path` and fsync it (the caller makes the write atomic by renaming)."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def write_text_atomic(text: str, path: Path) -> None:
-    """Write a text file atomically: temp file in the same directory, fsync, rename."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fsync_path(path.parent)
 
 
 def to_jsonable(value: Any, what: str) -> Any:

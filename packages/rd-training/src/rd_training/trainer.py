@@ -31,6 +31,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from rd_training.atomic_files import write_text_atomic
 from rd_training.checkpoint import (
     checkpoint_dir_name,
     latest_checkpoint,
@@ -39,14 +40,17 @@ from rd_training.checkpoint import (
     save_checkpoint,
 )
 from rd_training.device import autocast, prepare_precision, select_device
-from rd_training.distributed import all_reduce_sum, get_rank, get_world_size
-from rd_training.distributed import init_distributed_from_env as _init_distributed
+from rd_training.distributed import (
+    all_reduce_sum,
+    get_rank,
+    get_world_size,
+    init_distributed_from_env as _init_distributed,
+)
 from rd_training.logging_utils import MetricsLogger, ProgressReporter, setup_logger
 from rd_training.loop_state import EpochStart, LoopState
 from rd_training.manifest import update_manifest, write_manifest
 from rd_training.protocols import EvalFn, LossFn, StatefulSampler
 from rd_training.seeding import get_rng_state, seed_everything, set_rng_state
-from rd_training.tensor_io import write_text_atomic
 from rd_training.trainer_config import TrainerConfig
 
 logger = logging.getLogger(__name__)
