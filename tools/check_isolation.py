@@ -4,7 +4,7 @@ uv installs the whole workspace into one `.venv`, so a member that imports an un
 or library passes there and breaks for anyone who installs it alone (astral-sh/uv#4574). For
 every member this creates its own environment with
 
-    UV_PROJECT_ENVIRONMENT=<root>/.venvs/<member> uv sync --package <member> --exact --group dev
+    UV_PROJECT_ENVIRONMENT=<root>/.venvs/<member> uv sync --package <member> --exact --all-extras --group dev
 
 and runs the member's tests with that environment's python. Environments are kept between runs
 (uv makes them up to date in well under a second when nothing changed).
@@ -38,7 +38,9 @@ def check_member(member: Member, root: Path, pytest_args: list[str], locked: boo
     venv = root / ".venvs" / member.name
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)}
     env.pop("VIRTUAL_ENV", None)
-    sync = ["uv", "sync", "--package", member.name, "--exact", "--group", "dev", "--quiet"]
+    # --all-extras: a member's tests cover its optional features too (rd-data[text]).
+    sync = ["uv", "sync", "--package", member.name, "--exact", "--all-extras", "--group", "dev"]
+    sync.append("--quiet")
     if locked:
         sync.append("--locked")
     if _run(sync, root, env) != 0:

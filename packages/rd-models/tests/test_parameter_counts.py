@@ -6,6 +6,8 @@ import pytest
 import torch
 
 from rd_models import (
+    CifarResNet,
+    CifarResNetConfig,
     Transformer,
     TransformerConfig,
     count_parameters,
@@ -75,3 +77,25 @@ def test_cifar_resnet18_has_the_usual_11_2m_parameters_and_keeps_resolution() ->
     model = resnet18(num_classes=10, cifar=True).eval()
     with torch.no_grad():
         assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+
+
+@pytest.mark.parametrize(
+    ("depth", "table_6"), [(20, 0.27), (32, 0.46), (44, 0.66), (56, 0.85), (110, 1.7)]
+)
+def test_cifar_resnets_have_the_parameter_counts_of_the_papers_table_6(
+    depth: int, table_6: float
+) -> None:
+    count = meta_count(CifarResNet, CifarResNetConfig(depth=depth))
+    n, w = (depth - 2) // 6, 16
+    convs = 9 * (3 * w + (2 * n) * w * w + (w * 2 * w + (2 * n - 1) * 4 * w * w))
+    convs += 9 * (2 * w * 4 * w + (2 * n - 1) * 16 * w * w)
+    batch_norms = 2 * w + 2 * 2 * n * (w + 2 * w + 4 * w)
+    assert count == convs + batch_norms + (4 * w * 10 + 10)  # option A shortcuts: no weights
+    assert round(count / 1e6, 2 if depth < 110 else 1) == table_6
+
+
+def test_cifar_resnet_depth_must_be_6n_plus_2() -> None:
+    with pytest.raises(ValueError, match=r"depth must be 6n \+ 2"):
+        CifarResNetConfig(depth=21)
+    model = CifarResNet(CifarResNetConfig(depth=8, in_channels=1))  # n = 1: 8x8 digits fit too
+    assert model(torch.randn(2, 1, 8, 8)).shape == (2, 10)

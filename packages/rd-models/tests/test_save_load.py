@@ -10,7 +10,7 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from rd_models import ResNet, Transformer, resnet18
+from rd_models import CifarResNet, CifarResNetConfig, ResNet, Transformer, resnet18
 
 
 @pytest.mark.parametrize("share_embeddings", [True, False], ids=["shared", "separate"])
@@ -53,6 +53,20 @@ def test_resnet_round_trip_keeps_batchnorm_statistics(tmp_path: Path) -> None:
     with torch.no_grad():
         assert torch.equal(loaded(x), model(x))
     assert loaded.config.cifar_stem and loaded.config.num_classes == 10
+
+
+def test_cifar_resnet_round_trip_keeps_its_config_and_outputs(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    model = CifarResNet(CifarResNetConfig(depth=8, in_channels=1, num_classes=4))
+    with torch.no_grad():
+        model(torch.randn(4, 1, 8, 8))  # train mode: updates the running statistics
+    model.eval()
+    model.save_pretrained(tmp_path)
+    loaded = CifarResNet.from_pretrained(tmp_path)
+    assert loaded.config == model.config
+    x = torch.randn(3, 1, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), model(x))
 
 
 def test_loading_checks_that_weights_match(tmp_path: Path, make_config) -> None:

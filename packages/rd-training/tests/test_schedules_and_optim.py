@@ -9,12 +9,14 @@ from torch import nn
 
 from rd_training import (
     NoamLR,
+    StepDecayLR,
     WarmupCosineLR,
     WarmupLinearLR,
     build_optimizer,
     cosine_warmup_schedule,
     linear_warmup_schedule,
     noam_schedule,
+    step_decay_schedule,
 )
 
 
@@ -101,7 +103,9 @@ def test_build_optimizer_skips_decay_for_biases_and_norms() -> None:
 def test_build_optimizer_rejects_bad_input() -> None:
     model = nn.Linear(2, 2)
     with pytest.raises(ValueError, match="optimizer name"):
-        build_optimizer(model, "sgd")
+        build_optimizer(model, "lamb")
+    with pytest.raises(ValueError, match="momentum"):
+        build_optimizer(model, "sgd", momentum=1.0)
     for lr in (0.0, -1.0, math.inf, math.nan):
         with pytest.raises(ValueError, match="lr must be a finite number > 0"):
             build_optimizer(model, lr=lr)
@@ -114,3 +118,35 @@ def test_build_optimizer_uses_the_fused_kernel_on_cpu_by_default() -> None:
     model = torch.nn.Linear(4, 4)
     assert build_optimizer(model, "adam").defaults["fused"] is True
     assert not build_optimizer(model, "adam", fused=False).defaults.get("fused")
+
+
+def test_step_decay_divides_the_rate_after_each_milestone_as_the_resnet_paper() -> None:
+    optimizer = torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    lrs = _lrs(StepDecayLR(optimizer, milestones=[3, 5], gamma=0.1), optimizer, 7)
+    assert lrs == pytest.approx([0.1, 0.1, 0.1, 0.01, 0.01, 0.001, 0.001])
+    # torch's MultiStepLR gives the same rates (its state holds a Counter, not plain JSON).
+    reference = torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    assert _lrs(torch.optim.lr_scheduler.MultiStepLR(reference, [3, 5]), reference, 7) == (
+        pytest.approx(lrs)
+    )
+    assert step_decay_schedule(32_001, [32_000, 48_000]) == pytest.approx(0.1)
+    warm = [
+        step_decay_schedule(s, [6], 0.1, warmup_steps=2, warmup_factor=0.1) for s in (1, 2, 3, 7)
+    ]
+    assert warm == pytest.approx([0.1, 0.1, 1.0, 0.1])  # ResNet-110's 0.01 first, then 0.1
+    state = json.loads(json.dumps(StepDecayLR(optimizer, [3, 5]).state_dict()))
+    assert state["milestones"] == [3, 5]
+    with pytest.raises(ValueError, match="milestones"):
+        StepDecayLR(optimizer, [5, 3])
+    with pytest.raises(ValueError, match="gamma"):
+        StepDecayLR(optimizer, [3], gamma=0.0)
+
+
+def test_sgd_has_momentum_and_no_weight_decay_on_biases_and_batch_norm() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Linear(4, 2))
+    optimizer = build_optimizer(model, "sgd", lr=0.1, weight_decay=1e-4, momentum=0.9)
+    assert isinstance(optimizer, torch.optim.SGD)
+    decay, no_decay = optimizer.param_groups
+    assert [p.ndim for p in decay["params"]] == [4, 2] and decay["weight_decay"] == 1e-4
+    assert len(no_decay["params"]) == 4 and no_decay["weight_decay"] == 0.0
+    assert decay["momentum"] == 0.9 and "betas" not in decay

@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+try:
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+except ImportError as err:  # an optional extra: image papers do without it
+    raise ImportError(
+        "rd_data.BPETokenizer needs the tokenizers package: depend on 'rd-data[text]'"
+    ) from err
 
 __all__ = ["SPECIAL_TOKENS", "BPETokenizer"]
 

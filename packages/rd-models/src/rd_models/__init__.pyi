@@ -1,6 +1,12 @@
 """Type stub of the package: its public API, which `__init__.py` loads lazily from it."""
 
 from .attention import MultiHeadAttention as MultiHeadAttention
+from .cifar_resnet import (
+    PAPER_DEPTHS as PAPER_DEPTHS,
+    CifarBlock as CifarBlock,
+    CifarResNet as CifarResNet,
+    CifarResNetConfig as CifarResNetConfig,
+)
 from .config import TransformerConfig as TransformerConfig
 from .decoding import (
     EncoderDecoder as EncoderDecoder,

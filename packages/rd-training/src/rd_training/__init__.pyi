@@ -10,6 +10,11 @@ from .checkpoint import (
     unwrap_model as unwrap_model,
     verify_checkpoint as verify_checkpoint,
 )
+from .classification import (
+    ClassifierEvaluation as ClassifierEvaluation,
+    classification_loss as classification_loss,
+    evaluate_classifier as evaluate_classifier,
+)
 from .config import (
     ConfigError as ConfigError,
     check as check,
@@ -62,11 +67,13 @@ from .protocols import (
 )
 from .schedules import (
     NoamLR as NoamLR,
+    StepDecayLR as StepDecayLR,
     WarmupCosineLR as WarmupCosineLR,
     WarmupLinearLR as WarmupLinearLR,
     cosine_warmup_schedule as cosine_warmup_schedule,
     linear_warmup_schedule as linear_warmup_schedule,
     noam_schedule as noam_schedule,
+    step_decay_schedule as step_decay_schedule,
 )
 from .seeding import seed_everything as seed_everything
 from .trainer import (

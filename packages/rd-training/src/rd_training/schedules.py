@@ -1,4 +1,5 @@
-"""Learning-rate schedules: the Transformer paper's (Noam) schedule, linear and cosine with warmup.
+"""Learning-rate schedules: the Transformer paper's (Noam), linear and cosine with warmup, and
+step decay at milestones (the ResNet paper's).
 
 Every scheduler here is stepped once per *optimizer* step, and its state is plain numbers, so it
 checkpoints as JSON. Step numbers are 1-based: the first optimizer update uses step 1.
@@ -7,6 +8,7 @@ checkpoints as JSON. Step numbers are 1-based: the first optimizer update uses s
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
@@ -60,6 +62,28 @@ def cosine_warmup_schedule(
         return step / warmup_steps
     progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
     return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def step_decay_schedule(
+    step: int,
+    milestones: Sequence[int],
+    gamma: float = 0.1,
+    warmup_steps: int = 0,
+    warmup_factor: float = 1.0,
+) -> float:
+    """Multiplier `gamma ** (milestones passed)`: step `m + 1` is the first at the next rate.
+
+    Args:
+        step: 1-based optimizer step.
+        milestones: steps after which the rate is multiplied by `gamma` (e.g. 32000, 48000).
+        gamma: the factor at each milestone.
+        warmup_steps: the first steps run at `warmup_factor` instead (ResNet-110 starts at 0.01
+            for 400 steps, then 0.1).
+        warmup_factor: the multiplier of those steps.
+    """
+    if step <= warmup_steps:
+        return warmup_factor
+    return gamma ** sum(step > m for m in milestones)
 
 
 def _check_positive(name: str, value: int, allow_zero: bool = False) -> None:
@@ -135,3 +159,41 @@ class WarmupCosineLR(_WarmupLR):
 
     def _factor(self, step: int) -> float:
         return cosine_warmup_schedule(step, self.warmup_steps, self.total_steps, self.min_ratio)
+
+
+class StepDecayLR(LRScheduler):
+    """`base_lr · step_decay_schedule(step, milestones, gamma)`: torch's MultiStepLR, stepped per
+    optimizer step, with a state of plain numbers (MultiStepLR keeps a Counter).
+
+    Raises:
+        ValueError: milestones not increasing positive steps, `gamma` not in (0, 1], or a
+            negative `warmup_steps` or `warmup_factor`.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        milestones: Sequence[int],
+        gamma: float = 0.1,
+        warmup_steps: int = 0,
+        warmup_factor: float = 1.0,
+        last_epoch: int = -1,
+    ) -> None:
+        _check_positive("warmup_steps", warmup_steps, allow_zero=True)
+        if not warmup_factor > 0:
+            raise ValueError(f"warmup_factor must be > 0, got {warmup_factor}")
+        self.warmup_steps, self.warmup_factor = warmup_steps, warmup_factor
+        steps = list(milestones)
+        if any(m < 1 for m in steps) or steps != sorted(set(steps)):
+            raise ValueError(f"milestones must be increasing positive steps, got {steps}")
+        if not 0.0 < gamma <= 1.0:
+            raise ValueError(f"gamma must be in (0, 1], got {gamma}")
+        self.milestones, self.gamma = steps, gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:  # type: ignore[override]
+        """The lr for the next optimizer step (`last_epoch + 1`, 1-based)."""
+        factor = step_decay_schedule(
+            self.last_epoch + 1, self.milestones, self.gamma, self.warmup_steps, self.warmup_factor
+        )
+        return [float(base_lr) * factor for base_lr in self.base_lrs]
