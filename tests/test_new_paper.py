@@ -1,6 +1,7 @@
 """tools/new_paper.py scaffolds members that lint clean, declare what they import, and train.
 
-The end-to-end test scaffolds into a temporary copy of the workspace (sources and uv.lock, no
+The template (tools/scaffold/template/) comes in 4 variants: with or without rd-models and rd-viz
+(rd-training and rd-data are always used). The end-to-end test scaffolds into a temporary copy of the workspace (sources and uv.lock, no
 environments) and runs the new members' smoke tests there with `uv run --package`, each in an
 environment holding exactly what the member declares.
 """
@@ -19,11 +20,16 @@ import new_paper
 import pytest
 from workspace import WORKSPACE_ROOT, Member, find_members, read_toml
 
-COMBINATIONS = [
-    uses
-    for r in range(len(new_paper.PIECES) + 1)
-    for uses in itertools.combinations(new_paper.PIECES, r)
+VARIANTS = [
+    new_paper.parse_uses(",".join(optional))
+    for r in range(len(new_paper.OPTIONAL) + 1)
+    for optional in itertools.combinations(new_paper.OPTIONAL, r)
 ]
+"""Every variant the scaffold has: each set of optional pieces, with the pieces always used."""
+
+
+def variant_id(uses: tuple[str, ...]) -> str:
+    return "+".join(p for p in uses if p in new_paper.OPTIONAL) or "core"
 
 
 def render(tmp_path: Path, name: str, uses: tuple[str, ...], project: bool = False) -> Path:
@@ -64,18 +70,43 @@ def test_unknown_pieces_are_refused(capsys: pytest.CaptureFixture) -> None:
     assert not (WORKSPACE_ROOT / "papers" / "fresh-name").exists()
 
 
-def test_uses_accepts_rd_prefixes_and_any_order() -> None:
-    assert new_paper.parse_uses("viz, rd-models") == ("models", "viz")
-    assert new_paper.parse_uses("") == ()
+def test_uses_accepts_rd_prefixes_and_any_order_and_always_adds_training_and_data() -> None:
+    assert new_paper.parse_uses("viz, rd-models") == ("models", "training", "data", "viz")
+    assert new_paper.parse_uses("rd-data,training") == ("training", "data")
+    assert new_paper.parse_uses("") == ("training", "data")
+    assert len(VARIANTS) == 4
 
 
-# ----------------------------------------------------------------------------- every combination
-@pytest.mark.parametrize("uses", COMBINATIONS, ids=lambda u: "+".join(u) or "torch-only")
+def test_marked_lines_are_kept_without_their_marker_or_dropped() -> None:
+    values = new_paper.placeholder_values("demo", ("training", "data", "viz"), project=False)
+    text = "a = 1\nb = 2  # uses: viz\nc = 3  # without: viz\nd = 4  # uses: models\n"
+    assert new_paper.render_text(text, values, ("training", "data", "viz")) == "a = 1\nb = 2\n"
+    assert new_paper.render_text(text, values, ("training", "data")) == "a = 1\nc = 3\n"
+    with pytest.raises(ValueError, match="no optional piece 'vis'"):
+        new_paper.render_text("x = 1  # uses: vis\n", values, ())
+
+
+def test_the_template_is_fully_substituted_and_declares_its_placeholders() -> None:
+    for uses in VARIANTS:
+        for relative, text in new_paper.render_files("demo", uses, project=False).items():
+            assert "paper_template" not in relative + text, relative
+            assert "{{" not in text and "# uses:" not in text and "# without:" not in text
+    assert not (new_paper.TEMPLATE / "pyproject.toml").exists()  # no workspace member
+    testpaths = read_toml(WORKSPACE_ROOT / "pyproject.toml")["tool"]["pytest"]["ini_options"]
+    assert not any("scaffold" in p for p in testpaths["testpaths"])
+
+
+# ----------------------------------------------------------------------------- every variant
+@pytest.mark.parametrize("uses", VARIANTS, ids=variant_id)
 def test_scaffold_declares_exactly_the_chosen_pieces(tmp_path: Path, uses: tuple) -> None:
     folder = render(tmp_path, "demo", uses)
     project = read_toml(folder / "pyproject.toml")["project"]
     rd = {d for d in project["dependencies"] if d.startswith("rd-")}
     assert rd == {f"rd-{p}" for p in uses}
+    # The plain model saves with safetensors itself; rd-models' Transformer does it for the other.
+    assert ("safetensors>=0.4" in project["dependencies"]) == ("models" not in uses)
+    model = (folder / "src/paper_demo/model.py").read_text()
+    assert ("from rd_models import Transformer" in model) == ("models" in uses)
     assert project["name"] == "paper-demo" and project["version"] == "0.1.0"
     assert set(project["scripts"]) == {"demo-train", "demo-evaluate"}
     member = Member(name="paper-demo", path=folder, pyproject=read_toml(folder / "pyproject.toml"))
@@ -86,10 +117,11 @@ def test_scaffold_declares_exactly_the_chosen_pieces(tmp_path: Path, uses: tuple
     assert "rd-link papers/demo" in (folder / "README.md").read_text()
 
 
-def test_every_combination_passes_ruff(tmp_path: Path) -> None:
-    for uses in COMBINATIONS:
-        render(tmp_path, "d-" + ("-".join(u[:2] for u in uses) or "none"), uses)
-    render(tmp_path, "proj", ("models", "training"), project=True)
+def test_every_variant_passes_ruff_also_with_the_longest_name(tmp_path: Path) -> None:
+    longest = "x" * new_paper.MAX_NAME_LENGTH  # `project_xxx...` is the longest import name
+    for i, uses in enumerate(VARIANTS):
+        render(tmp_path, f"d-{variant_id(uses).replace('+', '-')}", uses)
+        render(tmp_path / f"long{i}", longest, uses, project=True)
     config = str(WORKSPACE_ROOT / "pyproject.toml")
     ruff = [sys.executable, "-m", "ruff"]
     check = subprocess.run([*ruff, "check", "--config", config, str(tmp_path)], capture_output=True)
@@ -127,10 +159,10 @@ def test_scaffolded_members_train_and_pass_their_tests(tmp_path: Path) -> None:
     root = copy_workspace(tmp_path / "ws")
     env = uv_env()
     scaffolds = [
-        ("paper-demo", ["demo"]),  # every rd-* piece
-        ("project-bare", ["bare", "--project", "--uses", "viz"]),  # no rd-models/rd-training
+        ("paper-demo", ["demo"], "rd-models, rd-training, rd-data, rd-viz"),  # the default: all
+        ("project-bare", ["bare", "--project", "--uses", "data"], "rd-training, rd-data"),
     ]
-    for dist, args in scaffolds:
+    for dist, args, uses in scaffolds:
         made = subprocess.run(
             [sys.executable, "tools/new_paper.py", *args],
             cwd=root,
@@ -139,6 +171,7 @@ def test_scaffolded_members_train_and_pass_their_tests(tmp_path: Path) -> None:
             text=True,
         )
         assert made.returncode == 0, made.stderr
+        assert f"({dist}, uses {uses} and torch); updated uv.lock" in made.stdout
         assert f'name = "{dist}"' in (root / "uv.lock").read_text()
     lock = subprocess.run(["uv", "lock", "--check"], cwd=root, env=env, capture_output=True)
     assert lock.returncode == 0, lock.stderr.decode()
@@ -163,11 +196,11 @@ def test_scaffolded_members_train_and_pass_their_tests(tmp_path: Path) -> None:
             timeout=600,
         )
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        assert "4 passed" in result.stdout
+        assert "5 passed" in result.stdout
 
-    def demo_train(*args: str) -> subprocess.CompletedProcess[str]:
+    def demo(command: str, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*UV_RUN, "paper-demo", "demo-train", *args],
+            [*UV_RUN, "paper-demo", f"demo-{command}", *args],
             cwd=root,
             env={**env, "RD_ASSETS_DIR": str(tmp_path / "assets")},
             capture_output=True,
@@ -175,25 +208,30 @@ def test_scaffolded_members_train_and_pass_their_tests(tmp_path: Path) -> None:
             timeout=600,
         )
 
-    # Out of the box: the default `train` learns the task.
-    trained = demo_train()
+    # Out of the box: the default `train` learns the task; `evaluate` measures the saved model.
+    trained = demo("train")
     assert trained.returncode == 0, trained.stderr[-3000:]
-    accuracy = float(trained.stdout.split("test exact match ")[1].split("%")[0])
-    assert accuracy > 90, trained.stdout
+    accuracy = trained.stdout.split("test exact match ")[1].split("%")[0]
+    assert float(accuracy) > 90, trained.stdout
+    run_dir = trained.stdout.split("run directory: ")[1].strip()
+    evaluated = demo("evaluate", run_dir)
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    assert evaluated.stdout == f"exact match {accuracy}% on 256 test sequences\n"
 
     # A researcher's mistakes: one line, exit code 2, nothing written; a used run name is refused.
     runs = tmp_path / "assets" / "outputs" / "demo"
     before = sorted(runs.iterdir())
     for override, message in [
-        ("train.lr=-1", "train.lr must be > 0, got -1"),
-        ("train.max_steps=0", "train.max_steps must be at least 1, got 0"),
+        ("optim.lr=-1", "optim.lr must be a finite number > 0, got -1"),
+        ("training.max_steps=0", "training.max_steps must be a positive integer, got 0"),
         ("model.d_model=33", "must be divisible by n_heads"),
-        ("train.device=tpu", "train.device: unknown device 'tpu'"),
+        ("model.max_len=9", "model.max_len cannot be set in a config: it comes from task.seq_len"),
+        ("training.device=tpu", "training.device: unknown device 'tpu'"),
     ]:
-        refused = demo_train(override)
+        refused = demo("train", override)
         assert refused.returncode == 2, refused.stderr[-3000:]
         assert refused.stderr.startswith("demo-train: error: ") and message in refused.stderr
         assert refused.stderr.count("\n") == 1, refused.stderr
     assert sorted(runs.iterdir()) == before
-    again = demo_train("--run-name", before[0].name)
+    again = demo("train", "--run-name", before[0].name)
     assert again.returncode == 2 and "already holds a run" in again.stderr, again.stderr[-3000:]
