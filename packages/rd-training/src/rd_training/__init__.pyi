@@ -33,6 +33,7 @@ from .config_docs import (
 from .device import (
     autocast as autocast,
     prepare_precision as prepare_precision,
+    resolve_device as resolve_device,
     select_device as select_device,
 )
 from .distributed import (
@@ -64,6 +65,12 @@ from .protocols import (
     EvalFn as EvalFn,
     LossFn as LossFn,
     StatefulSampler as StatefulSampler,
+)
+from .run_cli import (
+    check_resumable as check_resumable,
+    config_help_action as config_help_action,
+    run_dir_args as run_dir_args,
+    select_run_dir as select_run_dir,
 )
 from .schedules import (
     NoamLR as NoamLR,

@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from rd_training.config_types import ConfigError
 from rd_training.trainer_config import Precision
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,15 @@ def select_device(name: str = "auto") -> torch.device:
     if device.type == "mps" and not torch.backends.mps.is_available():
         raise ValueError("device 'mps' requested but MPS is not available")
     return device
+
+
+def resolve_device(name: str, key: str = "training.device") -> torch.device:
+    """`select_device(name)`, with a `ConfigError` naming `key` when the device is not there
+    (for a command line: one line, exit code 2)."""
+    try:
+        return select_device(name)
+    except ValueError as err:  # an unknown name, or cuda asked for on a machine without it
+        raise ConfigError(f"{key}: {err}") from None
 
 
 def prepare_precision(device: torch.device, precision: Precision) -> None:

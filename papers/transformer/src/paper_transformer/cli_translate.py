@@ -68,8 +68,8 @@ def read_sentences(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> list[str]:
     # Imported here, not at the top, so that `translate --help` answers at once.
     from paper_transformer.evaluate import load_model
-    from paper_transformer.pipeline import resolve_device
     from paper_transformer.translate import translate_texts
+    from rd_training import resolve_device
 
     check_decode_options(args)
     device = resolve_device(args.device, "--device")

@@ -117,9 +117,9 @@ def load_model(
 def run(args: argparse.Namespace) -> tuple[Path, str, dict[str, float]]:
     # Imported here, not at the top, so that `evaluate --help` answers at once.
     from paper_transformer.data import load_splits
-    from paper_transformer.pipeline import resolve_device
     from paper_transformer.translate import decode_and_report
     from rd_data import tokenize_dataset
+    from rd_training import resolve_device
 
     check_decode_options(args)
     device = resolve_device(args.device, "--device")

@@ -11,7 +11,6 @@ import datetime
 import json
 import logging
 import math
-import shlex
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -34,7 +33,7 @@ from rd_training import (
     average_checkpoints,
     broadcast_object,
     build_optimizer,
-    config_to_dict,
+    check_resumable,
     config_to_yaml,
     get_rank,
     get_world_size,
@@ -44,9 +43,11 @@ from rd_training import (
     list_checkpoints,
     load_config,
     move_to_device,
+    resolve_device,
+    run_dir_args,
     save_config,
     seed_everything,
-    select_device,
+    select_run_dir,
     setup_logger,
     unwrap_model,
 )
@@ -79,54 +80,10 @@ def print_config(args: argparse.Namespace) -> None:
     print(config_to_yaml(load_run_config(args, run_dir)), end="")
 
 
-def check_resumable(saved: Config, cfg: Config) -> None:
-    """A resumed run keeps its data and model: the checkpoint's weights, the tokenizer and the
-    sampler's position only make sense for them (training, optim and eval may change)."""
-    before, after = config_to_dict(saved), config_to_dict(cfg)
-    for section in ("data", "model"):
-        for key, value in before[section].items():
-            if after[section].get(key) != value:
-                raise UserError(
-                    f"--resume: {section}.{key} is {value!r} in the run's config.yaml, not "
-                    f"{after[section].get(key)!r}; a resumed run keeps its data and model "
-                    "settings (start a new run to change them)"
-                )
-
-
-def resolve_device(name: str, key: str) -> torch.device:
-    """`select_device(name)`, with a UserError naming `key` when the device is not there."""
-    try:
-        return select_device(name)
-    except ValueError as err:  # an unknown name, or cuda asked for on a machine without it
-        raise UserError(f"{key}: {err}") from None
-
-
 def choose_run_dir(args: argparse.Namespace) -> Path:
     """The run directory: --out-dir, --run-name, the newest run (resume auto) or a new name."""
-    if args.out_dir:
-        return args.out_dir
     runs = get_outputs_dir(create=False) / PAPER  # created once everything is checked
-    if args.run_name is not None:
-        name = args.run_name
-        if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
-            raise UserError(
-                f"--run-name {name!r} must be a plain folder name (no '/' or '..'); "
-                "use --out-dir for a path"
-            )
-        return runs / name
-    if args.resume == "auto":
-        # The newest training, by its manifest (evaluate and rd-plot leave that alone).
-        existing = [p for p in runs.glob("*") if (p / "manifest.json").is_file()]
-        if existing:
-            return max(existing, key=lambda p: (p / "manifest.json").stat().st_mtime)
-    return runs / time.strftime("%Y%m%d-%H%M%S")
-
-
-def _run_dir_args(run_dir: Path) -> str:
-    """The `train` arguments that name `run_dir`: --run-name for a run under assets/outputs."""
-    if run_dir.parent == get_outputs_dir(create=False) / PAPER:
-        return f"--run-name {shlex.quote(run_dir.name)}"
-    return f"--out-dir {shlex.quote(str(run_dir))}"
+    return select_run_dir(runs, run_name=args.run_name, out_dir=args.out_dir, resume=args.resume)
 
 
 def model_config(cfg: Config, vocab_size: int, pad_id: int = 0) -> TransformerConfig:
@@ -147,7 +104,8 @@ def trainer_config(cfg: Config, resume: str | None, run_dir: Path | None = None)
     `run_dir`, an interrupted run names the `train` command that continues it."""
     hint = cfg.training.resume_hint
     if run_dir is not None:
-        hint = f"Continue with: train --resume auto {_run_dir_args(run_dir)}"
+        runs = get_outputs_dir(create=False) / PAPER
+        hint = f"Continue with: train --resume auto {run_dir_args(run_dir, runs)}"
     return dataclasses.replace(cfg.training, resume=resume, resume_hint=hint)
 
 
@@ -235,7 +193,7 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     source, resuming = _resume_source(args, run_dir)
     cfg = load_run_config(args, source)
     if source is not None and (source / "config.yaml").is_file():
-        check_resumable(load_config(source / "config.yaml", Config), cfg)
+        check_resumable(load_config(source / "config.yaml", Config), cfg, ("data", "model"))
     settings = trainer_config(cfg, args.resume, run_dir)
     device = resolve_device(cfg.training.device, "training.device")
     # torchrun: the Trainer uses this group. Rank 0 prepares the data while the others wait in a

@@ -20,25 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from paper_transformer.errors import RankError, UserError
+from rd_training import config_help_action
 
 
-class _HelpWithConfigKeys(argparse.Action):
-    """`--help` with every config key: imports the config (and torch) only when asked for."""
+def _default_config() -> Any:
+    from paper_transformer.config import Config
 
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, help="show this help and every config key")
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
-        from paper_transformer.config import Config
-        from rd_training import describe_config
-
-        parser.epilog = (
-            "Override any config key as KEY=VALUE (or --set KEY=VALUE), e.g.\n"
-            "`train training.max_steps=200`; `train --print-config ...` shows the result.\n\n"
-            "config keys (default: the embedded task):\n" + describe_config(Config())
-        )
-        parser.print_help()
-        parser.exit()
+    return Config()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -49,7 +37,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         add_help=False,
     )
-    parser.add_argument("-h", "--help", action=_HelpWithConfigKeys)
+    intro = (
+        "Override any config key as KEY=VALUE (or --set KEY=VALUE), e.g.\n"
+        "`train training.max_steps=200`; `train --print-config ...` shows the result."
+    )
+    parser.add_argument("-h", "--help", action=config_help_action(_default_config, intro))
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
     parser.add_argument(
         "--config",

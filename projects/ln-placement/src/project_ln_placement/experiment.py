@@ -27,8 +27,8 @@ from rd_training import (
     build_optimizer,
     label_smoothed_cross_entropy,
     move_to_device,
+    resolve_device,
     seed_everything,
-    select_device,
 )
 from rd_viz import plot_run_comparison, plot_training_curves
 
@@ -58,12 +58,9 @@ def check_device(cfg: ExperimentConfig) -> None:
     """The one check a config cannot make itself: this machine has `training.device`.
 
     Raises:
-        ValueError: one line naming the key.
+        ValueError: one line naming the key (a `ConfigError`).
     """
-    try:
-        select_device(cfg.training.device)  # as the Trainer resolves it
-    except ValueError as err:  # an unknown name, or a device this machine does not have
-        raise ValueError(f"training.device: {err}") from None
+    resolve_device(cfg.training.device, "training.device")
 
 
 def loss_fn(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, Any]:

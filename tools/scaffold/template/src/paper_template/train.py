@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,29 +32,18 @@ from rd_training import (
     MetricsLogger,
     Trainer,
     build_optimizer,
+    config_help_action,
     config_to_yaml,
-    describe_config,
     label_smoothed_cross_entropy,
     load_config,
+    resolve_device,
     save_config,
     seed_everything,
-    select_device,
+    select_run_dir,
 )
 from rd_viz import plot_training_curves  # uses: viz
 
 NAME = "{{name}}"
-
-
-class _HelpWithConfigKeys(argparse.Action):
-    """`--help`, then every config key with its type, default and docstring."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, help="show this help and every config key")
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
-        parser.epilog = "config keys (override any as KEY=VALUE):\n" + describe_config(Config())
-        parser.print_help()
-        parser.exit()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -65,7 +53,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         add_help=False,
     )
-    parser.add_argument("-h", "--help", action=_HelpWithConfigKeys)
+    intro = "Override any config key as KEY=VALUE, e.g. `training.max_steps=800`."
+    parser.add_argument("-h", "--help", action=config_help_action(Config, intro))
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="e.g. optim.lr=1e-3")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="YAML config")
     parser.add_argument("--run-name", help="run directory name (default: date-time)")
@@ -76,18 +65,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def check_device(cfg: Config) -> None:
-    """The one check a config cannot make itself: this machine has `training.device`."""
-    try:
-        select_device(cfg.training.device)  # as the Trainer resolves it
-    except ValueError as err:
-        raise ConfigError(f"training.device: {err}") from None
-
-
 def choose_run_dir(args: argparse.Namespace) -> Path:
     """`--out-dir`, else `assets/outputs/NAME/<run-name>`; refuses one that holds a run."""
     runs = get_outputs_dir(create=False) / NAME
-    run_dir: Path = args.out_dir or runs / (args.run_name or time.strftime("%Y%m%d-%H%M%S"))
+    run_dir = select_run_dir(runs, run_name=args.run_name, out_dir=args.out_dir, resume=None)
     if run_dir.is_dir() and any(run_dir.iterdir()):
         raise ConfigError(f"{run_dir} already holds a run: choose another --run-name")
     return run_dir
@@ -102,7 +83,7 @@ def loss_fn(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tuple[tor
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Check everything before writing anything, then train, save, test and plot."""
     cfg = load_config(args.config, Config, args.overrides)
-    check_device(cfg)
+    resolve_device(cfg.training.device)  # the one check a config cannot make: is it here?
     run_dir = choose_run_dir(args)
     seed_everything(cfg.training.seed)  # the initial weights depend on the seed only
     model = build_model(cfg.model, cfg.task)
