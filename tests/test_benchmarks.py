@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -298,3 +299,31 @@ def test_plain_loop_computes_at_the_papers_precision(tmp_path: Path, monkeypatch
         assert plain.round(2)["tokens"] > 0
         assert logits == [dtype, dtype], precision
         assert (plain.scaler is not None) == (precision == "fp16")
+
+
+def test_resnet_benchmark_times_the_trainer_beside_a_bare_loop(tmp_path: Path) -> None:
+    out = tmp_path / "resnet.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_resnet.py"), "--quick", "--json", str(out)],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        env={**os.environ, "RD_ASSETS_DIR": str(tmp_path / "assets")},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    assert set(report["variants"]) == {"fp32", "channels-last", "bf16"}
+    for variant in report["variants"].values():
+        assert all(_positive(v) for v in variant["images_per_s"].values())
+        assert _positive(variant["ratio_paper_over_plain"])
+        assert [len(r) for r in variant["rounds"].values()] == [2, 2]
+    assert "paper/plain" in result.stdout
+
+
+def test_resnet_benchmark_rejects_wrong_arguments(monkeypatch, capsys) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import bench_resnet
+
+    wrong = {
+        ("--variants", "fp32,fp8"): "--variants: unknown ['fp8']",
+        ("--reps", "0"): "--reps and --steps must be >= 1",
+    }
+    _refuses(bench_resnet.main, wrong, capsys)

@@ -185,3 +185,29 @@ def test_dockerfile_dependency_stage_resolves_from_the_files_it_copies(tmp_path:
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(tmp_path / ".venv")}
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def _locked_distributions(member: str) -> set[str]:
+    """Every distribution `uv sync --package MEMBER` installs, from uv.lock (no workspace ones)."""
+    result = subprocess.run(
+        [UV, "export", "--package", member, "--frozen", "--no-hashes", "--no-dev",
+         "--no-emit-workspace", "--no-header", "--no-annotate"],
+        cwd=WORKSPACE_ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    lines = [line.split(";")[0].strip() for line in result.stdout.splitlines()]
+    return {line.split("==")[0].lower() for line in lines if line and not line.startswith("#")}
+
+
+@pytest.mark.parametrize(
+    ("member", "needs", "must_not_pull"),
+    [
+        ("paper-resnet", {"torch", "scikit-learn"}, {"tokenizers", "sacrebleu", "torchvision"}),
+        ("paper-transformer", {"tokenizers", "sacrebleu"}, {"torchvision", "scikit-learn"}),
+    ],
+)
+def test_each_paper_installs_only_what_its_own_pieces_need(
+    member: str, needs: set[str], must_not_pull: set[str]
+) -> None:
+    installed = _locked_distributions(member)
+    assert needs <= installed
+    assert not must_not_pull & installed, sorted(must_not_pull & installed)

@@ -111,7 +111,7 @@ def step(model: nn.Module, src: Tensor, tgt: Tensor) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--src-len", type=int, default=32, help="source length (x batch = tokens)")
@@ -132,10 +132,11 @@ def main() -> None:
         help="ours without attention/ReLU dropout (the paper; torch.nn cannot turn them off)",
     )
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    return parser.parse_args()
 
+
+def build_contenders(args: argparse.Namespace) -> dict[str, nn.Module]:
+    """Ours and torch.nn's, same shape, same dropout pattern and (unless --own-init) weights."""
     config = TransformerConfig.base(
         args.vocab,
         d_model=args.d_model,
@@ -151,7 +152,27 @@ def main() -> None:
     ours, theirs = Transformer(config), TorchTransformerMT(config)
     if not args.own_init:
         copy_weights(ours, theirs)
-    contenders = {"rd_models": ours.train(), "torch.nn": theirs.train()}
+    return {"rd_models": ours.train(), "torch.nn": theirs.train()}
+
+
+def time_alternating(
+    contenders: dict[str, nn.Module], src: Tensor, tgt: Tensor, reps: int
+) -> dict[str, list[float]]:
+    """Seconds per step of each contender, the order flipping every repetition."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for rep in range(reps):
+        order = list(contenders) if rep % 2 == 0 else list(reversed(contenders))
+        for name in order:
+            times[name].append(step(contenders[name], src, tgt))
+        print(f"  rep {rep + 1}: " + ", ".join(f"{n} {times[n][-1]:.3f}s" for n in contenders))
+    return times
+
+
+def main() -> None:
+    args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    contenders = build_contenders(args)
     gen = torch.Generator().manual_seed(0)
     src = make_batch(args.batch_size, args.src_len, args.vocab, gen)
     tgt = make_batch(args.batch_size, args.tgt_len + 1, args.vocab, gen)
@@ -170,14 +191,7 @@ def main() -> None:
         for _ in range(args.warmup):
             step(model, src, tgt)
 
-    times: dict[str, list[float]] = {name: [] for name in contenders}
-    for rep in range(args.reps):
-        # Alternate the order too, so neither always runs right after the other.
-        order = list(contenders) if rep % 2 == 0 else list(reversed(contenders))
-        for name in order:
-            times[name].append(step(contenders[name], src, tgt))
-        print(f"  rep {rep + 1}: " + ", ".join(f"{n} {times[n][-1]:.3f}s" for n in contenders))
-
+    times = time_alternating(contenders, src, tgt, args.reps)
     t_ours, t_theirs = (statistics.median(times[n]) for n in ("rd_models", "torch.nn"))
     print(f"median forward+backward: rd_models {t_ours:.3f}s, torch.nn {t_theirs:.3f}s")
     print(f"ratio torch.nn / rd_models = {t_theirs / t_ours:.3f} (> 1: ours is faster)")

@@ -67,6 +67,17 @@ def test_progress_prints_plain_lines_when_not_a_tty(caplog) -> None:
     progress.close()
 
 
+def test_progress_lines_name_what_the_loss_counts(caplog) -> None:
+    log = logging.getLogger("rd_training.test_progress_unit")
+    progress = ProgressReporter(total=None, initial=0, logger=log, log_every=1, unit="img")
+    with caplog.at_level(logging.INFO, logger=log.name):
+        progress.update(1, {"loss": 1.0, "lr": 0.1, "tokens": 128, "epoch": 0})
+    assert re.fullmatch(
+        r"step 1 \| epoch 0 \| loss 1\.0000 \| lr 0\.1 \| \d+ img/s", caplog.messages[0]
+    )
+    progress.close()
+
+
 def test_setup_logger_follows_sys_stderr_and_keeps_one_log_file(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

@@ -132,7 +132,7 @@ class MetricsLogger:
 
 
 class ProgressReporter:
-    """A tqdm bar (step, loss, lr, tokens/s) on a TTY; plain periodic log lines otherwise.
+    """A tqdm bar (step, loss, lr, `unit`/s) on a TTY; plain periodic log lines otherwise.
 
     Every `log_every` steps it shows the token-weighted mean loss and the tokens/s of the steps
     since the last line. `enabled=False` shows neither; TensorBoard events are written whenever
@@ -147,8 +147,10 @@ class ProgressReporter:
         log_every: int = 1,
         enabled: bool = True,
         tensorboard_dir: Path | None = None,
+        unit: str = "tok",
     ) -> None:
         self.logger = logger
+        self.unit = unit
         self.total = total
         self.log_every = log_every
         self.enabled = enabled
@@ -183,19 +185,20 @@ class ProgressReporter:
             self.bar.set_postfix(
                 loss=f"{metrics['loss']:.4f}",
                 lr=f"{metrics['lr']:.3g}",
-                tok_s=f"{metrics['tokens_per_s']:.0f}",
                 refresh=False,
+                **{f"{self.unit}/s": f"{metrics['tokens_per_s']:.0f}"},
             )
         elif self.enabled:
             total = f"/{self.total}" if self.total else ""
             self.logger.info(
-                "step %d%s | epoch %d | loss %.4f | lr %.3g | %.0f tok/s",
+                "step %d%s | epoch %d | loss %.4f | lr %.3g | %.0f %s/s",
                 step,
                 total,
                 metrics["epoch"],
                 metrics["loss"],
                 metrics["lr"],
                 metrics["tokens_per_s"],
+                self.unit,
             )
         if self.tb is not None:
             for key in ("loss", "lr", "tokens_per_s", "grad_norm"):

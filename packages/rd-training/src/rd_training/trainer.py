@@ -299,6 +299,7 @@ class Trainer:
                 logger,
                 log_every=self.config.log_every,
                 enabled=self.is_main and self.config.progress_bar,
+                unit=self.config.count_unit,
                 tensorboard_dir=self.out_dir / "tensorboard"
                 if self.config.tensorboard and self.is_main
                 else None,

@@ -57,6 +57,8 @@ class TrainerConfig:
     """The last sentence of the message an interrupted run (SIGINT/SIGTERM) logs: how to continue
     it. A command-line program names its own command, e.g. `"Continue with: train --resume auto
     --run-name X"`."""
+    count_unit: str = "tok"
+    """What `loss_fn`'s count counts, as progress lines show it per second ("tok/s", "img/s")."""
     progress_bar: bool = True
     """Show a tqdm bar on a TTY (plain log lines otherwise); False shows neither."""
     tensorboard: bool = True

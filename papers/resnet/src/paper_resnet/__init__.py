@@ -1,4 +1,4 @@
-"""Paper resnet, built on rd-models, rd-training, rd-data, rd-viz and torch."""
+"""Deep Residual Learning for Image Recognition (He et al., 2015): the CIFAR-10 ResNets."""
 
 from importlib.metadata import version as _version
 

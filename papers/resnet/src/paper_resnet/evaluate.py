@@ -1,54 +1,77 @@
-"""Evaluate a finished run: exact-match accuracy of its model on freshly drawn test sequences.
+"""Evaluate a finished run: the error of its saved model on a split, and its confusion matrix.
 
     uv run --package paper-resnet resnet-evaluate assets/outputs/resnet/<run-name>
+    uv run --package paper-resnet resnet-evaluate <run> --split train --confusion train.png
 
-Prints one line; a folder that is not a finished run is an error (exit code 2).
+Prints one line; reads the run and writes nothing into it (a `--confusion` file where asked).
+A folder that is not a finished run is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from paper_resnet.config import Config
-from paper_resnet.model import Model, load_model, predict
-from paper_resnet.task import make_batches, make_examples
-from rd_training import ConfigError, load_config
+from paper_resnet.errors import UserError
 
 PROG = "resnet-evaluate"
 
 
-def exact_match(model: Model, cfg: Config) -> float:
-    """Share of test sequences the model reverses exactly (drawn with seed `training.seed + 1`)."""
-    task = cfg.task
-    examples = make_examples(task, task.test_size, seed=cfg.training.seed + 1)
-    device = next(model.parameters()).device
-    model.eval()
-    correct = 0
-    for batch in make_batches(examples, task.batch_size):
-        hypotheses = predict(model, batch["src"].to(device))
-        references = batch["tgt"][:, :-1].tolist()  # without EOS
-        correct += sum(h == r for h, r in zip(hypotheses, references, strict=True))
-    return correct / len(examples)
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
+    parser.add_argument("run_dir", type=Path, help="a run directory written by resnet-train")
+    parser.add_argument("--split", help="split to evaluate (default: the config's test split)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    parser.add_argument("--confusion", type=Path, help="also draw the confusion matrix here")
+    return parser.parse_args(argv)
+
+
+def evaluate(args: argparse.Namespace) -> str:
+    """The line `resnet-evaluate` prints."""
+    from paper_resnet.config import Config
+    from paper_resnet.data import load_splits, make_data
+    from rd_models import CifarResNet
+    from rd_training import ConfigError, evaluate_classifier, load_config, resolve_device
+    from rd_viz import plot_confusion_matrix
+
+    config_file, model_dir = args.run_dir / "config.yaml", args.run_dir / "model"
+    if not config_file.is_file() or not (model_dir / "model.safetensors").is_file():
+        raise UserError(f"{args.run_dir} is not a finished run (no config.yaml or model/)")
+    try:
+        cfg = load_config(config_file, Config)
+    except ConfigError as err:
+        raise UserError(f"{args.run_dir} is not a paper-resnet run ({err})") from None
+    if args.split is not None:
+        cfg.data = dataclasses.replace(cfg.data, test_split=args.split)
+    device = resolve_device(args.device, "--device")
+    data = make_data(cfg.data, load_splits(cfg.data))
+    model = CifarResNet.from_pretrained(model_dir, map_location=str(device))
+    result = evaluate_classifier(model, data.test, len(data.class_names))
+    if args.confusion is not None:
+        title = f"ResNet-{cfg.model.depth}, {cfg.data.test_split} split"
+        plot_confusion_matrix(result.confusion, data.class_names, out=args.confusion, title=title)
+    return (
+        f"{cfg.data.test_split} ({len(data.test.images)} images): error {100 * result.error:.2f}%  "
+        f"accuracy {100 * result.accuracy:.2f}%  loss {result.loss:.4f}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
-    parser.add_argument("run_dir", type=Path, help="a run directory written by the train command")
-    args = parser.parse_args(argv)
-    config_file, model_dir = args.run_dir / "config.yaml", args.run_dir / "model"
+    args = parse_args(argv)
+    from rd_data import RdDataError
+    from rd_training import ConfigError
+
     try:
-        if not config_file.is_file() or not model_dir.is_dir():
-            raise ConfigError(f"{args.run_dir} is not a finished run (no config.yaml or model/)")
-        cfg = load_config(config_file, Config)
-    except ConfigError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
+        print(evaluate(args))
+    except (UserError, ConfigError, RdDataError) as err:
+        print(f"{PROG}: error: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
-    model = load_model(model_dir, cfg.model, cfg.task)
-    accuracy = exact_match(model, cfg)
-    print(f"exact match {100 * accuracy:.1f}% on {cfg.task.test_size} test sequences")
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

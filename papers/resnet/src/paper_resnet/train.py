@@ -1,146 +1,90 @@
-"""Train Paper resnet on the synthetic task, then measure exact-match accuracy on a test set.
+"""Train a residual network of "Deep Residual Learning for Image Recognition" (He et al., 2015).
 
-    uv run --package paper-resnet resnet-train
-    uv run --package paper-resnet resnet-train training.max_steps=1000 model.d_model=64
-    uv run --package paper-resnet resnet-train --config my.yaml --run-name first
-    uv run --package paper-resnet resnet-train --help            # every config key
-    uv run --package paper-resnet resnet-train --print-config    # the resolved config
+    uv run --package paper-resnet resnet-train                  # ResNet-20 on 8x8 digits, ~1 min
+    uv run --package paper-resnet resnet-train model.depth=56 training.max_steps=4000
+    uv run --package paper-resnet resnet-train --config papers/resnet/configs/cifar10_resnet20.yaml
+    uv run --package paper-resnet resnet-train --resume auto --run-name NAME   # continue exactly
 
 The run directory `assets/outputs/resnet/<run-name>/` receives config.yaml (resolved),
-manifest.json, metrics.jsonl and checkpoints/ (from rd-training's Trainer), and model/ (the
-trained model, which `resnet-evaluate` reads).
-plots/loss.png shows the training loss (rd-viz).
+manifest.json, metrics.jsonl, train.log, checkpoints/, model/ (save_pretrained) and plots/.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
+from paper_resnet.errors import UserError
+from rd_training import config_help_action
 
-from paper_resnet.config import DEFAULT_CONFIG, Config
-from paper_resnet.evaluate import exact_match
-from paper_resnet.model import build_model, forward, save_model
-from paper_resnet.task import PAD, make_batches, make_examples
-from rd_data import get_outputs_dir
-from rd_training import (
-    ConfigError,
-    MetricsLogger,
-    Trainer,
-    build_optimizer,
-    config_to_yaml,
-    describe_config,
-    label_smoothed_cross_entropy,
-    load_config,
-    save_config,
-    seed_everything,
-    select_device,
-)
-from rd_viz import plot_training_curves
-
-NAME = "resnet"
+PROG = "resnet-train"
 
 
-class _HelpWithConfigKeys(argparse.Action):
-    """`--help`, then every config key with its type, default and docstring."""
+def _default_config() -> Any:
+    from paper_resnet.config import Config
 
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, help="show this help and every config key")
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
-        parser.epilog = "config keys (override any as KEY=VALUE):\n" + describe_config(Config())
-        parser.print_help()
-        parser.exit()
+    return Config()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog=f"{NAME}-train",
-        description="Train Paper resnet. Without arguments: the synthetic task, seconds on a CPU.",
+        prog=PROG,
+        description="Train a ResNet of He et al. (2015), section 4.2 (CIFAR-10's 6n+2 networks).\n"
+        "Without arguments: ResNet-20 on scikit-learn's 8x8 digits, offline, ~1 min on 2 cores.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         add_help=False,
     )
-    parser.add_argument("-h", "--help", action=_HelpWithConfigKeys)
-    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="e.g. optim.lr=1e-3")
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="YAML config")
+    intro = (
+        "Override any config key as KEY=VALUE, e.g. `resnet-train model.depth=32`;\n"
+        "`resnet-train --print-config ...` shows the result."
+    )
+    parser.add_argument("-h", "--help", action=config_help_action(_default_config, intro))
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="YAML config (default: the embedded run; with --resume, the run's own config.yaml)",
+    )
     parser.add_argument("--run-name", help="run directory name (default: date-time)")
     parser.add_argument("--out-dir", type=Path, help="run directory (default: under assets/)")
+    parser.add_argument(
+        "--resume",
+        metavar="auto|PATH",
+        help="auto: continue --run-name (or the newest run) from its last checkpoint",
+    )
     parser.add_argument(
         "--print-config", action="store_true", help="print the resolved config as YAML and exit"
     )
     return parser.parse_args(argv)
 
 
-def check_device(cfg: Config) -> None:
-    """The one check a config cannot make itself: this machine has `training.device`."""
-    try:
-        select_device(cfg.training.device)  # as the Trainer resolves it
-    except ValueError as err:
-        raise ConfigError(f"training.device: {err}") from None
-
-
-def choose_run_dir(args: argparse.Namespace) -> Path:
-    """`--out-dir`, else `assets/outputs/NAME/<run-name>`; refuses one that holds a run."""
-    runs = get_outputs_dir(create=False) / NAME
-    run_dir: Path = args.out_dir or runs / (args.run_name or time.strftime("%Y%m%d-%H%M%S"))
-    if run_dir.is_dir() and any(run_dir.iterdir()):
-        raise ConfigError(f"{run_dir} already holds a run: choose another --run-name")
-    return run_dir
-
-
-def loss_fn(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, Any]:
-    """Cross-entropy summed over the target tokens, and their number (the Trainer divides)."""
-    logits = forward(model, batch)
-    return label_smoothed_cross_entropy(logits, batch["tgt"], 0.0, ignore_index=PAD)
-
-
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Check everything before writing anything, then train, save, test and plot."""
-    cfg = load_config(args.config, Config, args.overrides)
-    check_device(cfg)
-    run_dir = choose_run_dir(args)
-    seed_everything(cfg.training.seed)  # the initial weights depend on the seed only
-    model = build_model(cfg.model, cfg.task)
-    examples = make_examples(cfg.task, cfg.task.train_size, seed=cfg.training.seed)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, run_dir / "config.yaml")
-
-    trainer = Trainer(
-        model,
-        cfg.training,
-        train_data=make_batches(examples, cfg.task.batch_size),
-        loss_fn=loss_fn,
-        optimizer=build_optimizer(model, "adamw", lr=cfg.optim.lr),
-        out_dir=run_dir,
-    )
-    steps = int(trainer.fit()["step"])
-    save_model(model, run_dir / "model")
-    accuracy = exact_match(model, cfg)
-    metrics = MetricsLogger(run_dir)
-    metrics.log(steps, "test", exact_match=accuracy)
-    metrics.close()
-    plot_training_curves(run_dir, metrics="loss", out=run_dir / "plots" / "loss.png")
-    return {"run_dir": run_dir, "steps": steps, "exact_match": accuracy}
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = parse_args(argv)  # usage errors end here, before torch is imported
+    from paper_resnet.pipeline import print_config, run
+    from rd_data import RdDataError
+    from rd_training import ConfigError
+
     try:
         if args.print_config:
-            print(config_to_yaml(load_config(args.config, Config, args.overrides)), end="")
+            print_config(args)
             return 0
         result = run(args)
-    except ConfigError as err:
-        print(f"{NAME}-train: error: {err}", file=sys.stderr)
+    except (UserError, ConfigError, RdDataError) as err:
+        print(f"{PROG}: error: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside the training loop (which saves and exits 130 itself)
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    steps, first, test = result["steps"], result["resumed_step"], result["test"]
+    trained = f"Continued from step {first} to {steps}" if first else f"Trained {steps} steps"
     print(
-        f"trained {result['steps']} steps; test exact match {100 * result['exact_match']:.1f}%\n"
-        f"run directory: {result['run_dir']}"
+        f"\n{trained} in {result['train_seconds']:.0f}s ({result['total_seconds']:.0f}s in all).\n"
+        f"run directory: {result['run_dir']}\n"
+        f"test ({result['test_size']} images): error {100 * test['error']:.2f}%  "
+        f"accuracy {100 * test['accuracy']:.2f}%  loss {test['loss']:.4f}"
     )
     return 0
 
