@@ -63,3 +63,26 @@ def test_save_and_load_give_the_same_ids(tokenizer: BPETokenizer, tmp_path) -> N
     assert loaded.encode("the small house") == tokenizer.encode("the small house")
     with pytest.raises(FileNotFoundError):
         BPETokenizer.load(tmp_path / "missing.json")
+
+
+# Real sentences a tokenizer could change: long ones, Unicode beyond Latin-1, punctuation,
+# the format strings of software messages.
+REAL = [
+    "Er sagte: „Es ist 5 Uhr – Zeit für Tee.“ Dann ging er (ohne Schirm!) hinaus…",
+    "He said: \"It's 5 o'clock — time for tea.\" Then he left (no umbrella!)…",
+    "Klicken Sie auf {name}, um %s zu öffnen; 100 % sicher? Fehler %d von %(total)s.",
+    "Click {name} to open %s; 100% sure? Error %d of %(total)s.",
+    "Zoë's café: crème brûlée for €3.50, 2² = 4, ½ price, “quotes”, «guillemets», ™.",
+    "Ελληνικά, русский, 日本語 and emoji 🙂 in one line\twith a tab and trailing space ",
+    " ".join(["a very long sentence with many words"] * 40),
+]
+
+
+def test_real_text_survives_tokenise_then_decode_unchanged() -> None:
+    tokenizer = BPETokenizer.train(REAL * 3 + TEXTS, vocab_size=300, min_frequency=2)
+
+    for text in REAL:
+        ids = tokenizer.encode(text)
+        assert tokenizer.unk_id not in ids, text
+        assert tokenizer.decode(ids) == text
+    assert tokenizer.decode_batch([tokenizer.encode(t) for t in REAL]) == REAL

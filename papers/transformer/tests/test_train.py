@@ -49,10 +49,11 @@ def test_metrics_cover_train_valid_and_test_and_match_the_printout(
     assert [r["step"] for r in valid] == [20, 40]
     assert valid[1]["loss"] < valid[0]["loss"] < train[0]["loss"]  # it learns
     assert test["step"] == 40 and {"bleu", "chrf", "exact_match"} <= test.keys()
-    last_lines = stdout.strip().splitlines()[-2:]
+    last_lines = stdout.strip().splitlines()[-3:]
     assert last_lines[0] == f"run directory: {run_dir}"
     assert f"sacreBLEU {test['bleu']:.2f}" in last_lines[1]
     assert f"exact match {test['exact_match']:.1f}%" in last_lines[1]
+    assert last_lines[2].startswith("sacreBLEU signature: nrefs:1|case:mixed|eff:no|tok:13a|")
 
 
 def test_overrides_and_set_reach_the_resolved_config(assets: Path) -> None:
@@ -112,7 +113,7 @@ def test_splits_and_languages_the_dataset_lacks_are_one_line(
         last = capsys.readouterr().err.splitlines()[-1]  # after the dataset's progress bars
         assert last.startswith("train: error: " + message), last
         if override.startswith("data.valid_split"):
-            assert last.endswith("(it has: train, validation, test)")
+            assert "(it has: train, validation, test); or set data.valid_fraction" in last
     assert not (assets / "outputs").exists()
 
 

@@ -4,8 +4,12 @@ from .collate import (
     PadCollator as PadCollator,
     collate_padded as collate_padded,
 )
+from .corpus import (
+    import_corpus as import_corpus,
+)
 from .errors import (
     AssetNotFoundError as AssetNotFoundError,
+    CorpusError as CorpusError,
     DatasetConfigError as DatasetConfigError,
     DownloadError as DownloadError,
     GatedRepoError as GatedRepoError,

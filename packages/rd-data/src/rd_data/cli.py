@@ -1,4 +1,4 @@
-"""Console scripts `rd-download-dataset`, `rd-download-model` and `rd-link`.
+"""Console scripts `rd-download-dataset`, `rd-download-model`, `rd-import-corpus` and `rd-link`.
 
 Each `*_main(argv)` returns an exit code: 0 on success (the destination path is printed on
 stdout), 2 for anything the user can fix (one line on stderr, no traceback), 130 on Ctrl-C.
@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from rd_data.errors import RdDataError
 
-__all__ = ["download_dataset_main", "download_model_main", "link_main"]
+__all__ = ["download_dataset_main", "download_model_main", "import_corpus_main", "link_main"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,6 +87,35 @@ def download_model_main(argv: Sequence[str] | None = None) -> int:
         from rd_data.hf_models import download_model
 
         return download_model(args.repo_id, args.filename, args.revision, args.force)
+
+    return _run(action)
+
+
+def import_corpus_main(argv: Sequence[str] | None = None) -> int:
+    """`rd-import-corpus --name NAME --source-lang S --target-lang T PATH... [--force]`."""
+    parser = _Parser(
+        prog="rd-import-corpus",
+        description="Check a local parallel corpus and save it as assets/datasets/<name> "
+        "(a translation column, the Hub's WMT layout), for load_local_dataset(name) and "
+        "data.dataset=<name>. PATH: line-aligned files (train.en + train.de, valid.*/dev.*, "
+        "test.*), TSV/CSV with a header naming the languages, JSONL/Parquet, folders of those, "
+        "or one folder saved by datasets.",
+        epilog="example: rd-import-corpus --name my-en-de --source-lang en --target-lang de "
+        "corpus/",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="corpus files or folders")
+    parser.add_argument("--name", required=True, help="dataset name under assets/datasets/")
+    parser.add_argument("--source-lang", required=True, help="source language code, e.g. en")
+    parser.add_argument("--target-lang", required=True, help="target language code, e.g. de")
+    parser.add_argument("--force", action="store_true", help="replace a dataset of that name")
+    args = parser.parse_args(argv)
+
+    def action() -> object:
+        from rd_data.corpus import import_corpus
+
+        return import_corpus(
+            args.name, args.paths, args.source_lang, args.target_lang, force=args.force
+        )
 
     return _run(action)
 

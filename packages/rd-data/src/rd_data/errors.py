@@ -46,6 +46,10 @@ class DatasetConfigError(RdDataError, ValueError):
     """The dataset needs a config name, or has no config of that name."""
 
 
+class CorpusError(RdDataError, ValueError):
+    """A local corpus cannot be imported as it is; the message names the file and line."""
+
+
 class RemoteFileNotFoundError(RdDataError):
     """The repository exists but holds no such file."""
 

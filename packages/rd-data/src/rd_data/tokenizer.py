@@ -1,6 +1,6 @@
 """A BPE tokenizer with one vocabulary shared by source and target, as in the Transformer paper.
 
-A thin wrapper around `tokenizers.Tokenizer`: NFKC normalisation, SentencePiece-style `▁` word
+A thin wrapper around `tokenizers.Tokenizer`: NFC normalisation, SentencePiece-style `▁` word
 boundaries (so decoding restores the spacing exactly and tokens make readable plot labels), and
 fixed special ids `<pad>=0 <s>=1 </s>=2 <unk>=3`.
 """
@@ -62,7 +62,8 @@ class BPETokenizer:
             The trained tokenizer.
         """
         tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
-        tokenizer.normalizer = normalizers.NFKC()
+        # NFC only composes accents; NFKC would rewrite what a sentence says ("…" to "...").
+        tokenizer.normalizer = normalizers.NFC()
         tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
         tokenizer.decoder = decoders.Metaspace()
         trainer = trainers.BpeTrainer(

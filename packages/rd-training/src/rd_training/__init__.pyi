@@ -67,6 +67,7 @@ from .protocols import (
     StatefulSampler as StatefulSampler,
 )
 from .run_cli import (
+    add_run_arguments as add_run_arguments,
     check_resumable as check_resumable,
     config_help_action as config_help_action,
     run_dir_args as run_dir_args,

@@ -18,6 +18,7 @@ from rd_training.config import config_to_dict
 from rd_training.config_types import ConfigError
 
 __all__ = [
+    "add_run_arguments",
     "check_resumable",
     "config_help_action",
     "run_dir_args",
@@ -50,6 +51,36 @@ def config_help_action(make_config: Callable[[], Any], intro: str = "") -> type[
             parser.exit()
 
     return _ConfigHelp
+
+
+def add_run_arguments(
+    parser: argparse.ArgumentParser,
+    make_config: Callable[[], Any],
+    intro: str,
+    *,
+    config_default: Path | None = None,
+    config_help: str = "YAML config (default: the embedded run)",
+    resume: bool = True,
+) -> None:
+    """The flags every train command shares: `-h/--help` listing every config key, `KEY=VALUE`
+    overrides, `--config`, `--run-name`, `--out-dir`, `--resume auto|PATH` (unless `resume` is
+    False) and `--print-config`. `parser` needs `add_help=False` (see `config_help_action`)."""
+    parser.add_argument("-h", "--help", action=config_help_action(make_config, intro))
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
+    parser.add_argument("--config", type=Path, default=config_default, help=config_help)
+    parser.add_argument("--run-name", help="run directory name (default: date-time)")
+    parser.add_argument("--out-dir", type=Path, help="run directory (default: under assets/)")
+    if resume:
+        parser.add_argument(
+            "--resume",
+            metavar="auto|PATH",
+            help="auto: continue --run-name (or the newest run) from its last checkpoint",
+        )
+    parser.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print the resolved config as YAML (what the run saves as config.yaml) and exit",
+    )
 
 
 def select_run_dir(

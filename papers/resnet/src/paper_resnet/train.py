@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from paper_resnet.errors import UserError
-from rd_training import config_help_action
+from rd_training import add_run_arguments
 
 PROG = "resnet-train"
 
@@ -41,23 +40,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "Override any config key as KEY=VALUE, e.g. `resnet-train model.depth=32`;\n"
         "`resnet-train --print-config ...` shows the result."
     )
-    parser.add_argument("-h", "--help", action=config_help_action(_default_config, intro))
-    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        help="YAML config (default: the embedded run; with --resume, the run's own config.yaml)",
+    config_help = (
+        "YAML config (default: the embedded run; with --resume, the run's own config.yaml)"
     )
-    parser.add_argument("--run-name", help="run directory name (default: date-time)")
-    parser.add_argument("--out-dir", type=Path, help="run directory (default: under assets/)")
-    parser.add_argument(
-        "--resume",
-        metavar="auto|PATH",
-        help="auto: continue --run-name (or the newest run) from its last checkpoint",
-    )
-    parser.add_argument(
-        "--print-config", action="store_true", help="print the resolved config as YAML and exit"
-    )
+    add_run_arguments(parser, _default_config, intro, config_help=config_help)
     return parser.parse_args(argv)
 
 

@@ -23,7 +23,9 @@ DEFAULT_CONFIG = Path(__file__).with_name("config.yaml")
 @dataclass
 class DataConfig:
     dataset: str = "number_words"
-    """`number_words` (generated locally) or a Hub dataset id with a `translation` column."""
+    """`number_words` (generated locally); a dataset under assets/datasets/ with a `translation`
+    column (a Hub id fetched with rd-download-dataset, or a corpus of yours imported with
+    rd-import-corpus); or the path of a folder saved by `datasets` (starting with / . or ~)."""
     config: str | None = None
     """Hub dataset config, e.g. `de-en` for `wmt/wmt14`."""
     source_lang: str = "de"
@@ -40,6 +42,11 @@ class DataConfig:
     """Split used for validation loss during training."""
     test_split: str = "test"
     """Split decoded with beam search at the end (newstest2014 for WMT14)."""
+    valid_fraction: float | None = None
+    """When the dataset has no `valid_split`: hold out this share of train for it (seeded by
+    `seed`; every pair whose source is held out leaves train). None: the split must exist."""
+    test_fraction: float | None = None
+    """When the dataset has no `test_split`: hold out this share of train for it (as above)."""
     max_train_examples: int | None = None
     """Use only the first N training pairs (None: all); handy for quick runs on a big dataset."""
     vocab_size: int = 400
@@ -55,6 +62,10 @@ class DataConfig:
         check_positive(self, "train_size", "valid_size", "test_size", "max_tokens", "max_length")
         check_positive(self, "max_train_examples", allow_none=True)
         check(self.vocab_size > 4, self, "vocab_size", "more than the 4 special tokens")
+        for key in ("valid_fraction", "test_fraction"):
+            value = getattr(self, key)
+            check(value is None or 0 < value < 0.5, self, key, "between 0 and 0.5, or None")
+        check(self.valid_split != self.test_split, self, "test_split", "other than valid_split")
         if self.max_tokens < self.max_length:  # a pair of max_length tokens must fit in a batch
             raise ValueError(
                 f"DataConfig.max_tokens ({self.max_tokens}) must be at least "

@@ -8,12 +8,13 @@ same code.
 from __future__ import annotations
 
 import os
+import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datasets import Dataset, DatasetDict
+from datasets import Dataset, DatasetDict, load_from_disk
 from torch.utils.data import DataLoader
 
 from paper_transformer.config import DataConfig
@@ -77,25 +78,74 @@ def load_splits(cfg: DataConfig) -> DatasetDict:
 
     Raises:
         rd_data.AssetNotFoundError: a Hub dataset has not been downloaded yet (the message says how).
-        UserError: the dataset lacks a configured split or language.
+        UserError: the dataset lacks a configured split (and no fraction to cut it) or language.
     """
+    dataset = _load_dataset(cfg)
+    _check_languages(dataset, cfg)
+    for key, split in (("valid", cfg.valid_split), ("test", cfg.test_split)):
+        fraction = getattr(cfg, f"{key}_fraction")
+        if split in dataset:
+            continue
+        if fraction is None:
+            raise UserError(
+                f"data.{key}_split: dataset {cfg.dataset!r} has no split {split!r} "
+                f"(it has: {', '.join(dataset)}); or set data.{key}_fraction to cut it from train"
+            )
+        dataset = hold_out(dataset, split, fraction, cfg)
+    if cfg.max_train_examples is not None:
+        n = min(cfg.max_train_examples, len(dataset["train"]))
+        dataset["train"] = dataset["train"].select(range(n))
+    return dataset
+
+
+def _load_dataset(cfg: DataConfig) -> DatasetDict:
+    """number_words, a folder path, or a dataset name under assets/datasets/."""
     if cfg.dataset == NUMBER_WORDS:
         materialise_number_words(cfg)
         dataset = load_local_dataset(NUMBER_WORDS, number_words_dir(cfg).name)
+    elif cfg.dataset.startswith(("/", ".", "~")):
+        folder = Path(cfg.dataset).expanduser()
+        if not ((folder / "dataset_dict.json").is_file() or (folder / "state.json").is_file()):
+            raise UserError(f"data.dataset: {folder} is not a folder saved by datasets")
+        dataset = load_from_disk(str(folder))
     else:
         dataset = load_local_dataset(cfg.dataset, cfg.config)
-    if not isinstance(dataset, DatasetDict):
-        raise UserError(f"data.dataset {cfg.dataset!r}: expected a dataset with splits")
-    for key, split in (
-        ("train", "train"),
-        ("valid_split", cfg.valid_split),
-        ("test_split", cfg.test_split),
-    ):
-        if split not in dataset:
-            raise UserError(
-                f"data.{key}: dataset {cfg.dataset!r} has no split {split!r} "
-                f"(it has: {', '.join(dataset)})"
-            )
+    if isinstance(dataset, Dataset):
+        dataset = DatasetDict({"train": dataset})
+    if "train" not in dataset:
+        raise UserError(
+            f"data.dataset {cfg.dataset!r} has no train split (it has: {', '.join(dataset)})"
+        )
+    return dataset
+
+
+def hold_out(dataset: DatasetDict, split: str, fraction: float, cfg: DataConfig) -> DatasetDict:
+    """Cut `split` from train: `fraction` of its distinct sources, one pair each, chosen by
+    `cfg.seed`; every training pair with a held-out source leaves train, so none is seen."""
+    train = dataset["train"]
+    sources = [pair[cfg.source_lang] for pair in train["translation"]]
+    first: dict[str, int] = {}
+    for index, source in enumerate(sources):
+        first.setdefault(source, index)
+    count = max(1, round(fraction * len(first)))
+    if count >= len(first):
+        raise UserError(
+            f"data: {fraction} of {len(first)} distinct sources leaves no training data"
+        )
+    order = random.Random(f"{cfg.seed}-{split}").sample(sorted(first.values()), count)
+    held = {sources[i] for i in order}
+    kept = [i for i, source in enumerate(sources) if source not in held]
+    print(
+        f"data: {count:,} {split} pairs held out of {len(train):,} training pairs "
+        f"({fraction:g} of {len(first):,} distinct sources, seed {cfg.seed}); "
+        f"{len(train) - len(kept) - count:,} more pairs with those sources left train",
+        file=sys.stderr,
+        flush=True,
+    )
+    return DatasetDict({**dataset, "train": train.select(kept), split: train.select(sorted(order))})
+
+
+def _check_languages(dataset: DatasetDict, cfg: DataConfig) -> None:
     languages = _languages(dataset["train"].features.get("translation"))
     for key in ("source_lang", "target_lang"):
         lang = getattr(cfg, key)
@@ -104,10 +154,6 @@ def load_splits(cfg: DataConfig) -> DatasetDict:
                 f"data.{key}: dataset {cfg.dataset!r} has no language {lang!r} "
                 f"(it has: {', '.join(languages)})"
             )
-    if cfg.max_train_examples is not None:
-        n = min(cfg.max_train_examples, len(dataset["train"]))
-        dataset["train"] = dataset["train"].select(range(n))
-    return dataset
 
 
 def _languages(feature: Any) -> list[str] | None:

@@ -152,6 +152,7 @@ def run(args: argparse.Namespace) -> tuple[Path, str, dict[str, float]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    from paper_transformer.translate import bleu_signature
     from rd_data import RdDataError
     from rd_training import ConfigError
 
@@ -165,7 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     print(
         f"{run_dir} [{split}]: sacreBLEU {m['bleu']:.2f}  chrF {m['chrf']:.2f}  "
-        f"exact match {m['exact_match']:.1f}%  (hypotheses.{split}.txt)"
+        f"exact match {m['exact_match']:.1f}%  (hypotheses.{split}.txt)\n"
+        f"sacreBLEU signature: {bleu_signature()}"
     )
     return 0
 

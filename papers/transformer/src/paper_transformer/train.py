@@ -16,11 +16,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from paper_transformer.errors import RankError, UserError
-from rd_training import config_help_action
+from rd_training import add_run_arguments
 
 
 def _default_config() -> Any:
@@ -41,37 +40,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "Override any config key as KEY=VALUE (or --set KEY=VALUE), e.g.\n"
         "`train training.max_steps=200`; `train --print-config ...` shows the result."
     )
-    parser.add_argument("-h", "--help", action=config_help_action(_default_config, intro))
-    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help="YAML config (default: the embedded task; with --resume, the run's own config.yaml)",
+    config_help = (
+        "YAML config (default: the embedded task; with --resume, the run's own config.yaml)"
     )
+    add_run_arguments(parser, _default_config, intro, config_help=config_help)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override")
-    parser.add_argument("--run-name", help="run directory name (default: date-time)")
-    parser.add_argument(
-        "--resume",
-        metavar="auto|PATH",
-        help="auto: continue --run-name (or the newest run) from its last checkpoint",
-    )
-    parser.add_argument(
-        "--out-dir",
-        type=Path,
-        help="run directory (default: assets/outputs/transformer/<run-name>)",
-    )
-    parser.add_argument(
-        "--print-config",
-        action="store_true",
-        help="print the resolved config as YAML (what the run saves as config.yaml) and exit",
-    )
     return parser.parse_intermixed_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)  # usage errors end here, before torch is imported
     from paper_transformer.pipeline import print_config, run
+    from paper_transformer.translate import bleu_signature
     from rd_data import RdDataError
     from rd_training import ConfigError
 
@@ -100,7 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"\n{trained} in {result['train_seconds']:.0f}s ({result['total_seconds']:.0f}s in all).\n"
         f"run directory: {result['run_dir']}\n"
         f"test ({result['test_size']} sentences): sacreBLEU {m['bleu']:.2f}  chrF {m['chrf']:.2f}  "
-        f"exact match {m['exact_match']:.1f}%"
+        f"exact match {m['exact_match']:.1f}%\n"
+        f"sacreBLEU signature: {bleu_signature()}"
     )
     return 0
 

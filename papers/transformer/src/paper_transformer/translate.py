@@ -115,6 +115,13 @@ def score(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, flo
     }
 
 
+def bleu_signature() -> str:
+    """sacreBLEU's signature of the BLEU that `score` reports (one reference, 13a, exp)."""
+    bleu = sacrebleu.metrics.BLEU()
+    bleu.corpus_score(["a"], [["a"]])  # the signature names the reference count it scored
+    return str(bleu.get_signature())
+
+
 def plot_cross_attention(
     model: Transformer,
     tokenizer: BPETokenizer,

@@ -31,8 +31,8 @@ from rd_training import (
     ConfigError,
     MetricsLogger,
     Trainer,
+    add_run_arguments,
     build_optimizer,
-    config_help_action,
     config_to_yaml,
     label_smoothed_cross_entropy,
     load_config,
@@ -54,14 +54,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         add_help=False,
     )
     intro = "Override any config key as KEY=VALUE, e.g. `training.max_steps=800`."
-    parser.add_argument("-h", "--help", action=config_help_action(Config, intro))
-    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="e.g. optim.lr=1e-3")
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="YAML config")
-    parser.add_argument("--run-name", help="run directory name (default: date-time)")
-    parser.add_argument("--out-dir", type=Path, help="run directory (default: under assets/)")
-    parser.add_argument(
-        "--print-config", action="store_true", help="print the resolved config as YAML and exit"
-    )
+    add_run_arguments(parser, Config, intro, config_default=DEFAULT_CONFIG, resume=False)
     return parser.parse_args(argv)
 
 
