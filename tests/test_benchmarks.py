@@ -303,8 +303,9 @@ def test_plain_loop_computes_at_the_papers_precision(tmp_path: Path, monkeypatch
 
 def test_resnet_benchmark_times_the_trainer_beside_a_bare_loop(tmp_path: Path) -> None:
     out = tmp_path / "resnet.json"
+    script = ROOT / "benchmarks" / "bench_resnet.py"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_resnet.py"), "--quick", "--json", str(out)],
+        [sys.executable, str(script), "--quick", "--json", str(out)],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
         env={**os.environ, "RD_ASSETS_DIR": str(tmp_path / "assets")},
     )  # fmt: skip
@@ -327,3 +328,32 @@ def test_resnet_benchmark_rejects_wrong_arguments(monkeypatch, capsys) -> None:
         ("--reps", "0"): "--reps and --steps must be >= 1",
     }
     _refuses(bench_resnet.main, wrong, capsys)
+
+
+def test_corpus_benchmark_trains_both_for_the_same_budget_and_scores_them(tmp_path: Path) -> None:
+    out = tmp_path / "corpus.json"
+    script = ROOT / "benchmarks" / "bench_corpus.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--quick", "--json", str(out)],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        env={**os.environ, "RD_ASSETS_DIR": str(tmp_path / "assets")},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    assert report["budget_s"] == 5.0 and report["signature"].startswith("nrefs:1|")
+    contenders = [report["paper"]] + ([report["marian"]] if report["marian"] else [])
+    for measured in contenders:
+        assert measured["steps"] >= 2 and _positive(measured["tokens_per_s"])
+        assert 0.0 <= measured["bleu"] <= 100.0
+    if report["marian"] is None:
+        assert "marian  skipped: transformers is not installed" in result.stdout
+    else:
+        assert _positive(report["tokens_per_s_ratio"])
+
+
+def test_corpus_benchmark_rejects_wrong_arguments(monkeypatch, capsys) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import bench_corpus
+
+    wrong = {(): "--dataset is required (or --quick)", ("--quick", "--budget-s", "0"): "> 0"}
+    _refuses(bench_corpus.main, wrong, capsys)

@@ -108,6 +108,24 @@ def test_max_epochs_runs_whole_passes(tmp_path: Path) -> None:
     )
 
 
+def test_max_seconds_stops_the_loop_then_evaluates_and_saves(tmp_path: Path, monkeypatch) -> None:
+    import rd_training.trainer as trainer_module
+
+    clock = iter(range(10**6))  # each reading of the clock is one second later
+    monkeypatch.setattr(trainer_module.time, "perf_counter", lambda: float(next(clock)))
+    evaluated: list[int] = []
+    trainer = make_trainer(
+        tmp_path, max_steps=None, max_seconds=12.0, save_every=None,
+        eval_fn=lambda model, step: evaluated.append(step) or {"loss": 1.0},
+    )  # fmt: skip
+
+    summary = trainer.fit()
+
+    assert 1 <= summary["step"] < 12  # the clock moves on several readings per step
+    assert evaluated == [summary["step"]]
+    assert summary["last_checkpoint"].endswith(f"step_{summary['step']:08d}")
+
+
 def test_eval_best_checkpoint_and_keep_last(tmp_path: Path) -> None:
     values = iter([3.0, 1.0, 2.0, math.nan])
 
@@ -216,6 +234,7 @@ def test_mixed_precision_trains_on_cpu(tmp_path: Path, precision: str) -> None:
         ({"max_steps": 1, "clip_grad_norm": -1.0}, "clip_grad_norm"),
         ({"max_steps": 1, "best_mode": "up"}, "best_mode"),
         ({"max_steps": 1, "keep_last": 0}, "keep_last"),
+        ({"max_seconds": 0}, "max_seconds"),
     ],
 )
 def test_invalid_config_values_name_the_field(kwargs, field) -> None:
@@ -257,25 +276,13 @@ def test_bad_trainer_arguments(tmp_path: Path) -> None:
     assert make_trainer(tmp_path / "fresh", max_steps=1, resume="auto").fit()["step"] == 1
 
 
-def test_tensorboard_events_when_installed_and_nothing_when_not(tmp_path, monkeypatch) -> None:
+def test_tensorboard_events_read_back_and_a_missing_tensorboard_says_so(
+    tmp_path, monkeypatch, caplog
+) -> None:
     import sys
-    import types
 
-    scalars = []
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    class FakeWriter:
-        def __init__(self, log_dir):
-            self.log_dir = log_dir
-
-        def add_scalar(self, tag, value, step):
-            scalars.append((tag, step))
-
-        def close(self):
-            pass
-
-    fake = types.ModuleType("torch.utils.tensorboard")
-    fake.SummaryWriter = FakeWriter
-    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", fake)
     make_trainer(
         tmp_path / "tb",
         max_steps=4,
@@ -284,11 +291,19 @@ def test_tensorboard_events_when_installed_and_nothing_when_not(tmp_path, monkey
         eval_every=4,
         eval_fn=lambda model, step: {"loss": 1.0},
     ).fit()
-    assert ("train/loss", 2) in scalars and ("train/lr", 4) in scalars
-    assert ("valid/loss", 4) in scalars
+    events = EventAccumulator(str(tmp_path / "tb" / "tensorboard"))
+    events.Reload()
+    train = read_metrics(tmp_path / "tb")
+    assert [e.step for e in events.Scalars("train/lr")] == [2, 4]
+    assert events.Scalars("train/lr")[1].value == pytest.approx(train[3]["lr"])
+    assert [(e.step, e.value) for e in events.Scalars("valid/loss")] == [(4, 1.0)]
 
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import raises ImportError
-    assert make_trainer(tmp_path / "none", max_steps=2, tensorboard=True).fit()["step"] == 2
+    with caplog.at_level(logging.WARNING, logger="rd_training"):
+        assert make_trainer(tmp_path / "none", max_steps=2, tensorboard=True).fit()["step"] == 2
+    assert any("tensorboard is not installed" in m and "--extra tensorboard" in m
+               for m in caplog.messages)  # fmt: skip
+    assert not (tmp_path / "none" / "tensorboard").exists()
 
 
 def test_sigint_saves_and_exits_130_and_an_explicit_resume_path_continues(

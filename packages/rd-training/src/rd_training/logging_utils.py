@@ -158,6 +158,13 @@ class ProgressReporter:
         if enabled and sys.stderr.isatty():
             self.bar = tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True)
         self.tb = _tensorboard_writer(tensorboard_dir) if tensorboard_dir else None
+        if tensorboard_dir and self.tb is None:
+            logger.warning(
+                "tensorboard is not installed, so no events go to %s: install rd-training's "
+                "[tensorboard] extra (uv sync --extra tensorboard), "
+                "or set training.tensorboard=false",
+                tensorboard_dir,
+            )
         self._window_loss, self._window_tokens = 0.0, 0.0
         self._window_start = time.perf_counter()
 

@@ -176,6 +176,7 @@ class Trainer:
         self._stop_signal: int | None = None
         self._last_saved_step = -1
         self._last_eval_step = -1
+        self._deadline: float | None = None  # time.perf_counter() at which max_seconds ends
         self.metrics = MetricsLogger(self.out_dir / "metrics.jsonl") if self.is_main else None
 
     @property
@@ -211,6 +212,8 @@ class Trainer:
         cfg = self.config
         started, last_loss = time.time(), math.nan
         with self._session() as progress:
+            if cfg.max_seconds is not None:
+                self._deadline = time.perf_counter() + cfg.max_seconds
             while not self._finished() and not self._stop_signal:
                 batches = self._next_micro_batches()
                 if not batches:
@@ -251,6 +254,8 @@ class Trainer:
     def _finished(self) -> bool:
         cfg = self.config
         if cfg.max_steps is not None and self.step >= cfg.max_steps:
+            return True
+        if self._deadline is not None and time.perf_counter() >= self._deadline:
             return True
         return cfg.max_epochs is not None and self.epoch >= cfg.max_epochs
 

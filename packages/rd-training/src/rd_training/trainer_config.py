@@ -24,6 +24,10 @@ class TrainerConfig:
     """Stop after this many optimizer steps (None: only `max_epochs` limits the run)."""
     max_epochs: int | None = None
     """Stop after this many passes over `train_data` (None: only `max_steps` limits the run)."""
+    max_seconds: float | None = None
+    """Stop once the loop of one `fit()` has run this many seconds, then evaluate and save as at
+    `max_steps` (None: no time limit). For equal-time comparisons; the last step depends on the
+    machine, so such a run is not reproducible step for step."""
     grad_accum_steps: int = 1
     """Micro-batches per optimizer step; the loss is normalised by all of their tokens."""
     clip_grad_norm: float | None = None
@@ -67,8 +71,14 @@ class TrainerConfig:
     def __post_init__(self) -> None:
         check_positive(self, "max_steps", "max_epochs", "eval_every", "save_every", allow_none=True)
         check_positive(self, "grad_accum_steps", "log_every", "keep_last")
-        if self.max_steps is None and self.max_epochs is None:
-            raise ValueError("TrainerConfig.max_steps or TrainerConfig.max_epochs must be set")
+        limit = self.max_seconds
+        check(limit is None or (isinstance(limit, (int, float)) and limit > 0), self,
+              "max_seconds", "> 0 or None")  # fmt: skip
+        if self.max_steps is None and self.max_epochs is None and limit is None:
+            raise ValueError(
+                "TrainerConfig.max_steps, TrainerConfig.max_epochs or TrainerConfig.max_seconds "
+                "must be set"
+            )
         clip = self.clip_grad_norm
         check(clip is None or clip > 0, self, "clip_grad_norm", "> 0 or None")
         check(self.precision in ("fp32", "bf16", "fp16"), self, "precision", "fp32, bf16 or fp16")
