@@ -301,16 +301,20 @@ def test_plain_loop_computes_at_the_papers_precision(tmp_path: Path, monkeypatch
         assert (plain.scaler is not None) == (precision == "fp16")
 
 
-def test_resnet_benchmark_times_the_trainer_beside_a_bare_loop(tmp_path: Path) -> None:
-    out = tmp_path / "resnet.json"
-    script = ROOT / "benchmarks" / "bench_resnet.py"
+def _quick_run(script: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """`benchmarks/SCRIPT --quick --json` with its own assets root: (the process, its report)."""
+    out = tmp_path / "report.json"
     result = subprocess.run(
-        [sys.executable, str(script), "--quick", "--json", str(out)],
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick", "--json", str(out)],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
         env={**os.environ, "RD_ASSETS_DIR": str(tmp_path / "assets")},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    report = json.loads(out.read_text())
+    return result, json.loads(out.read_text())
+
+
+def test_resnet_benchmark_times_the_trainer_beside_a_bare_loop(tmp_path: Path) -> None:
+    result, report = _quick_run("bench_resnet.py", tmp_path)
     assert set(report["variants"]) == {"fp32", "channels-last", "bf16"}
     for variant in report["variants"].values():
         assert all(_positive(v) for v in variant["images_per_s"].values())
@@ -331,15 +335,7 @@ def test_resnet_benchmark_rejects_wrong_arguments(monkeypatch, capsys) -> None:
 
 
 def test_corpus_benchmark_trains_both_for_the_same_budget_and_scores_them(tmp_path: Path) -> None:
-    out = tmp_path / "corpus.json"
-    script = ROOT / "benchmarks" / "bench_corpus.py"
-    result = subprocess.run(
-        [sys.executable, str(script), "--quick", "--json", str(out)],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
-        env={**os.environ, "RD_ASSETS_DIR": str(tmp_path / "assets")},
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    report = json.loads(out.read_text())
+    result, report = _quick_run("bench_corpus.py", tmp_path)
     assert report["budget_s"] == 5.0 and report["signature"].startswith("nrefs:1|")
     contenders = [report["paper"]] + ([report["marian"]] if report["marian"] else [])
     for measured in contenders:

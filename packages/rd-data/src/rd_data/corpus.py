@@ -37,11 +37,14 @@ if TYPE_CHECKING:
 
 __all__ = ["import_corpus"]
 
-SPLITS = {"train": "train", "valid": "validation", "validation": "validation", "dev": "validation"}
-SPLITS["test"] = "test"
+SPLITS = {
+    "train": "train", "valid": "validation", "validation": "validation", "dev": "validation",
+    "test": "test",
+}  # fmt: skip
 """A file-name part -> the split it holds (the Hub's names)."""
-TABLE_FORMATS = {".tsv": "csv", ".csv": "csv", ".jsonl": "json", ".json": "json"}
-TABLE_FORMATS[".parquet"] = "parquet"
+TABLE_FORMATS = {
+    ".tsv": "csv", ".csv": "csv", ".jsonl": "json", ".json": "json", ".parquet": "parquet",
+}  # fmt: skip
 """A table file's suffix -> the `datasets` builder that reads it."""
 _LANG = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15}")
 
@@ -240,14 +243,14 @@ def _column(table: Dataset, name: str) -> Any:
 
 def _language_columns(table: Dataset, file: Path, langs: tuple[str, str]) -> dict[str, Any]:
     """The two languages of a table: columns named by them, or a `translation` column of dicts."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     names = table.column_names
     if "translation" in names and not set(langs) <= set(names):
         translation = _column(table, "translation")
-        fields = (
-            {f.name for f in translation.type} if hasattr(translation.type, "__iter__") else set()
-        )
+        is_struct = pa.types.is_struct(translation.type)
+        fields = {f.name for f in translation.type} if is_struct else set()
         if not set(langs) <= fields:
             raise CorpusError(
                 f"{file}: its translation column has {sorted(fields)}, not both {langs[0]!r} and {langs[1]!r}"
