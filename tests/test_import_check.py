@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import textwrap
 from pathlib import Path
 
 import pytest
-from check_imports import check_member, imported_modules, main
+from check_imports import _top_level_modules, check_member, imported_modules, main
 from workspace import Member, find_members, read_toml
 
 WORKSPACE = find_members()
@@ -29,6 +30,21 @@ def make_member(tmp_path: Path, code: str, dependencies: list[str]) -> Member:
 @pytest.mark.parametrize("member", WORKSPACE, ids=lambda m: m.name)
 def test_every_workspace_member_declares_what_it_imports(member: Member) -> None:
     assert check_member(member, WORKSPACE) == []
+
+
+def test_a_wheel_without_top_level_txt_maps_to_the_modules_its_files_install(
+    tmp_path: Path,
+) -> None:
+    # scikit-learn's meson-built wheel installs `sklearn` and no top_level.txt, and Python
+    # 3.10's packages_distributions() reads nothing else: `import sklearn` looked undeclared.
+    info = tmp_path / "scikit_learn-1.7.2.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: scikit-learn\nVersion: 1.7.2\n")
+    files = ["sklearn/__init__.py", "sklearn/svm/_base.py", "scikit_learn-1.7.2.dist-info/RECORD"]
+    (info / "RECORD").write_text("".join(f"{f},,\n" for f in files))
+    assert _top_level_modules(importlib.metadata.PathDistribution(info)) == {"sklearn"}
+    (info / "top_level.txt").write_text("sklearn_declared\n")
+    assert _top_level_modules(importlib.metadata.PathDistribution(info)) == {"sklearn_declared"}
 
 
 def test_planted_undeclared_library_is_caught(tmp_path: Path) -> None:

@@ -62,12 +62,28 @@ def declared_distributions(pyproject: dict) -> set[str]:
     return {_requirement_name(r) for r in requirements}
 
 
+def _top_level_modules(dist: importlib.metadata.Distribution) -> set[str]:
+    """The top-level modules `dist` installs: its top_level.txt, else inferred from its files.
+
+    Wheels not built by setuptools (scikit-learn's meson build) have no top_level.txt, and
+    Python 3.10's `packages_distributions()` reads nothing else, so infer as 3.11+ does.
+    """
+    declared = (dist.read_text("top_level.txt") or "").split()
+    if declared:
+        return set(declared)
+    return {
+        f.parts[0] if len(f.parts) > 1 else f.name.removesuffix(".py")
+        for f in dist.files or ()
+        if f.suffix == ".py" and not f.parts[0].endswith((".dist-info", ".data"))
+    }
+
+
 def _modules_by_distribution() -> dict[str, set[str]]:
     """Installed distribution (normalised) -> top-level modules it provides."""
     result: dict[str, set[str]] = {}
-    for module, dists in importlib.metadata.packages_distributions().items():
-        for dist in dists:
-            result.setdefault(_normalize(dist), set()).add(module)
+    for dist in importlib.metadata.distributions():
+        name = _normalize(dist.metadata["Name"] or "")
+        result.setdefault(name, set()).update(_top_level_modules(dist))
     return result
 
 
@@ -80,7 +96,7 @@ def allowed_modules(member: Member, workspace: list[Member]) -> set[str]:
         if dist in siblings:
             allowed |= set(siblings[dist].import_names)
         # Not installed here: fall back to the usual name convention (pyyaml is the exception).
-        allowed |= installed.get(dist, {dist.replace("-", "_")})
+        allowed |= installed.get(dist) or {dist.replace("-", "_")}
     return allowed
 
 
