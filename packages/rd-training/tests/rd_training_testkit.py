@@ -26,6 +26,7 @@ from rd_training import (
     barrier,
     broadcast_object,
     build_optimizer,
+    destroy_distributed,
     init_distributed_from_env,
     label_smoothed_cross_entropy,
     seed_everything,
@@ -115,6 +116,7 @@ def make_trainer(
     sampler=None,
     data=None,
     eval_fn=None,
+    callbacks=(),
     **config: Any,
 ) -> Trainer:
     """A Trainer on the tiny task (AdamW + warmup-cosine); `config` overrides TrainerConfig."""
@@ -150,6 +152,7 @@ def make_trainer(
         out_dir=out_dir,
         sampler=sampler,
         eval_fn=eval_fn,
+        callbacks=callbacks,
     )
 
 
@@ -195,7 +198,7 @@ def ddp_caller_group_main(rank: int, out_dir: str, port: int) -> None:
         gathered = [torch.empty_like(weights) for _ in range(2)]
         torch.distributed.all_gather(gathered, weights)
         assert trainer.step == max_steps and torch.equal(gathered[0], gathered[1])
-    torch.distributed.destroy_process_group()
+    destroy_distributed()
 
 
 def ddp_batches() -> list[dict[str, torch.Tensor]]:
@@ -204,13 +207,18 @@ def ddp_batches() -> list[dict[str, torch.Tensor]]:
     return [collate(data[i : i + 4]) for i in range(0, 32, 4)]
 
 
+DDP_EMA_DECAY = 0.75
+"""The 2-rank test keeps an EMA too: every rank updates it alike, rank 0 checkpoints it."""
+
+
 def ddp_rank_main(rank: int, out_dir: str, port: int) -> None:
     """One rank of the 2-process gloo test (started by torch.multiprocessing with spawn)."""
     _as_rank_of_two(rank, port)
     shard = ddp_batches()[rank::2]  # rank r gets micro-batch r of each global batch
     trainer = make_trainer(
-        out_dir, dropout=0.0, data=shard, max_steps=4, grad_accum_steps=1, save_every=None
-    )
+        out_dir, dropout=0.0, data=shard, max_steps=4, grad_accum_steps=1, save_every=None,
+        ema_decay=DDP_EMA_DECAY,
+    )  # fmt: skip
     assert trainer.world_size == 2 and trainer.rank == rank
     assert broadcast_object({"from": rank}) == {"from": 0}  # rank 0's object on both ranks
     assert broadcast_object(rank, src=1) == 1

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import torch
 import torch.multiprocessing as mp
-from rd_training_testkit import ddp_batches, ddp_caller_group_main, ddp_rank_main, make_trainer
+from rd_training_testkit import (
+    DDP_EMA_DECAY,
+    ddp_batches,
+    ddp_caller_group_main,
+    ddp_rank_main,
+    make_trainer,
+)
 from safetensors.torch import load_file
 
 
@@ -61,6 +67,7 @@ def test_two_gloo_ranks_match_one_process_with_the_same_global_batch(tmp_path: P
         max_steps=4,
         grad_accum_steps=2,
         save_every=None,
+        ema_decay=DDP_EMA_DECAY,
     ).fit()
 
     ddp, single = records(ddp_dir), records(single_dir)
@@ -68,21 +75,33 @@ def test_two_gloo_ranks_match_one_process_with_the_same_global_batch(tmp_path: P
     for a, b in zip(ddp, single, strict=True):
         assert a["tokens"] == b["tokens"]  # global token counts
         assert abs(a["loss"] - b["loss"]) < 1e-6
-    final = "checkpoints/step_00000004/model.safetensors"
-    got, want = load_file(str(ddp_dir / final)), load_file(str(single_dir / final))
-    for name in want:
-        torch.testing.assert_close(got[name], want[name], rtol=1e-5, atol=1e-6)
+    final = "checkpoints/step_00000004"
+    for file in ("model.safetensors", "extra.safetensors"):  # the weights, and their EMA
+        got = load_file(str(ddp_dir / final / file))
+        want = load_file(str(single_dir / final / file))
+        if file == "extra.safetensors":
+            want = {k: v for k, v in want.items() if k.startswith("extra.callback.EMA.")}
+            assert len(want) == 5  # n_averaged and the TinyLM's 4 tensors
+        for name in want:
+            torch.testing.assert_close(got[name], want[name], rtol=1e-5, atol=1e-6)
     assert json.loads((ddp_dir / "manifest.json").read_text())["world_size"] == 2
 
 
 def test_process_group_helpers_do_nothing_in_one_process(monkeypatch) -> None:
-    from rd_training import barrier, broadcast_object, init_distributed_from_env
+    from rd_training import (
+        barrier,
+        broadcast_object,
+        destroy_distributed,
+        init_distributed_from_env,
+    )
 
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     obj = {"run": "20261128-000000"}
     assert broadcast_object(obj) is obj
     barrier()  # returns at once
     assert init_distributed_from_env(torch.device("cpu")) is False  # no WORLD_SIZE: no group
+    destroy_distributed()  # no group: nothing to destroy, no error
+    assert not torch.distributed.is_initialized()
 
 
 def test_a_second_fit_under_the_callers_process_group_stays_in_sync(tmp_path: Path) -> None:

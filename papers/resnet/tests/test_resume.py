@@ -14,8 +14,10 @@ from safetensors.torch import load_file
 
 pytestmark = pytest.mark.slow
 
-# Long enough to be killed mid-epoch (22 batches of 64 an epoch), with the augmentation on.
+# Long enough to be killed mid-epoch (22 batches of 64 an epoch), with the augmentation on,
+# and an EMA of the weights (and BatchNorm statistics): what validation and model/ use.
 LONGER = [*TINY, "training.max_steps=90", "training.save_every=15", "optim.milestones=[60]"]
+LONGER += ["training.ema_decay=0.9"]
 
 
 def records(run_dir: Path) -> list[tuple[str, int, float | None]]:
@@ -63,3 +65,8 @@ def test_kill_9_then_resume_auto_reproduces_the_uninterrupted_run(tmp_path: Path
     a = load_file(straight / "model" / "model.safetensors")
     b = load_file(run_dir / "model" / "model.safetensors")
     assert a.keys() == b.keys() and all(a[k].equal(b[k]) for k in a)  # BN statistics too
+    ema = load_file(straight / "checkpoints" / "step_00000090" / "extra.safetensors")
+    prefix = "extra.callback.EMA.module."
+    assert all(a[k].equal(ema[prefix + k]) for k in a)  # model/ holds the average
+    trained = load_file(straight / "checkpoints" / "step_00000090" / "model.safetensors")
+    assert not all(a[k].equal(trained[k]) for k in a)

@@ -15,13 +15,17 @@ from safetensors.torch import load_file
 pytestmark = pytest.mark.slow
 
 
-def losses(run_dir: Path) -> dict[tuple[str, int], float]:
+def losses(run_dir: Path) -> dict[tuple[str, int], tuple[float | None, float | None]]:
     records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    return {(r["split"], r["step"]): r.get("loss", r.get("bleu")) for r in records}
+    return {(r["split"], r["step"]): (r.get("loss"), r.get("bleu")) for r in records}
 
 
 def test_kill_9_then_resume_auto_reproduces_the_uninterrupted_run(tmp_path: Path) -> None:
-    config = {**TINY, "training": {**TINY["training"], "max_steps": 120, "eval_every": 40}}
+    # With an EMA of the weights (what validation and the final model use) and early stopping
+    # on the validation BLEU that evaluation greedy-decodes.
+    training = {"max_steps": 120, "eval_every": 40, "ema_decay": 0.9, "patience": 2}
+    training |= {"best_metric": "bleu", "best_mode": "max"}
+    config = {**TINY, "training": {**TINY["training"], **training}}
     config_path = write_config(tmp_path / "resume.yaml", config)
     assets = tmp_path / "assets"
     args = ["--config", str(config_path), "--run-name"]
@@ -59,7 +63,9 @@ def test_kill_9_then_resume_auto_reproduces_the_uninterrupted_run(tmp_path: Path
     assert "resumed from" in resumed.stderr
 
     straight = assets / "outputs" / "transformer" / "straight"
-    assert losses(run_dir) == losses(straight)  # every train step, valid and test record
+    logged = losses(straight)
+    assert logged[("valid", 40)][1] is not None  # valid/bleu was logged
+    assert losses(run_dir) == logged  # every train step, valid and test record
     a = load_file(straight / "model" / "model.safetensors")
     b = load_file(run_dir / "model" / "model.safetensors")
     assert a.keys() == b.keys() and all(a[k].equal(b[k]) for k in a)

@@ -62,8 +62,11 @@ def target_tokens_per_batch(run_dir: Path, rank: int) -> list[int]:
 def test_two_ranks_train_disjoint_shards_and_rank_0_alone_writes_the_run(
     tiny_config: Path, assets: Path
 ) -> None:
+    # An EMA and early stopping on the validation BLEU too: rank 0's metrics decide everywhere.
+    overrides = ["training.max_steps=10", "training.eval_every=5", "training.ema_decay=0.9"]
+    overrides += ["training.best_metric=bleu", "training.best_mode=max", "training.patience=3"]
     result = torchrun_train(
-        "--config", str(tiny_config), "--run-name", "ddp", "training.max_steps=10", assets=assets
+        "--config", str(tiny_config), "--run-name", "ddp", *overrides, assets=assets
     )
     assert result.returncode == 0, result.stderr[-3000:]
     run_dir = assets / "outputs" / "transformer" / "ddp"
@@ -81,6 +84,8 @@ def test_two_ranks_train_disjoint_shards_and_rank_0_alone_writes_the_run(
     assert len(shards[0]) == len(shards[1]) and shards[0] != shards[1]
     train = [r for r in read_jsonl(run_dir / "metrics.jsonl") if r["split"] == "train"]
     assert [r["step"] for r in train] == list(range(1, 11))  # logged once, by rank 0
+    valid = [r for r in read_jsonl(run_dir / "metrics.jsonl") if r["split"] == "valid"]
+    assert [r["step"] for r in valid] == [5, 10] and all("bleu" in r for r in valid)
     epoch_0 = [r for r in train if r["epoch"] == 0]
     assert len(epoch_0) == len(shards[0]) < 10
     assert [r["tokens"] for r in epoch_0] == [a + b for a, b in zip(*shards, strict=True)]

@@ -1,5 +1,10 @@
 """Type stub of the package: its public API, which `__init__.py` loads lazily from it."""
 
+from .callbacks import (
+    EMA as EMA,
+    Callback as Callback,
+    EarlyStopping as EarlyStopping,
+)
 from .checkpoint import (
     CheckpointState as CheckpointState,
     average_checkpoints as average_checkpoints,
@@ -39,6 +44,7 @@ from .device import (
 from .distributed import (
     barrier as barrier,
     broadcast_object as broadcast_object,
+    destroy_distributed as destroy_distributed,
     get_rank as get_rank,
     get_world_size as get_world_size,
     init_distributed_from_env as init_distributed_from_env,

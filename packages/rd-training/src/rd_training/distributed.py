@@ -56,6 +56,20 @@ def init_distributed_from_env(device: torch.device, timeout: timedelta | None = 
     return True
 
 
+def destroy_distributed(wait_for_others: bool = True) -> None:
+    """Destroy the default process group (a no-op without one).
+
+    With `wait_for_others`, every rank first meets in a barrier, so no rank closes its
+    connections (rank 0 also the store) while another still receives the last collective's
+    data. Pass False on a failure path, where another rank may never arrive.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if wait_for_others and dist.get_world_size() > 1:
+        dist.barrier()
+    dist.destroy_process_group()
+
+
 def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
     """Sum `tensor` across ranks in place (no-op without a process group) and return it."""
     if is_distributed():

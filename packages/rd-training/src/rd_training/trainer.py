@@ -23,7 +23,7 @@ import math
 import signal
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -32,6 +32,7 @@ import torch.distributed as dist
 from torch import nn
 
 from rd_training.atomic_files import write_text_atomic
+from rd_training.callbacks import EMA, Callback, EarlyStopping
 from rd_training.checkpoint import (
     checkpoint_dir_name,
     latest_checkpoint,
@@ -42,6 +43,8 @@ from rd_training.checkpoint import (
 from rd_training.device import autocast, prepare_precision, select_device
 from rd_training.distributed import (
     all_reduce_sum,
+    broadcast_object,
+    destroy_distributed,
     get_rank,
     get_world_size,
     init_distributed_from_env as _init_distributed,
@@ -54,6 +57,9 @@ from rd_training.seeding import get_rng_state, seed_everything, set_rng_state
 from rd_training.trainer_config import TrainerConfig
 
 logger = logging.getLogger(__name__)
+
+CALLBACK_TENSORS = "callback."
+"""Prefix of the callbacks' tensors among a checkpoint's extra tensors."""
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -114,6 +120,24 @@ def _check_arguments(
     return sampler
 
 
+def _with_builtin_callbacks(config: TrainerConfig, callbacks: Sequence[Callback]) -> list[Callback]:
+    """`callbacks`, then the built-ins `config` asks for; refuses two with one checkpoint name."""
+    result = list(callbacks)
+    if any(not isinstance(c, Callback) for c in result):
+        raise ValueError("callbacks must be rd_training.Callback instances")
+    if config.ema_decay is not None:
+        result.append(EMA(config.ema_decay))
+    if config.patience is not None:
+        assert config.best_metric is not None  # TrainerConfig checks it
+        result.append(EarlyStopping(config.best_metric, config.best_mode, config.patience))
+    if sum(isinstance(c, EMA) for c in result) > 1:
+        raise ValueError("at most one EMA callback (TrainerConfig.ema_decay adds one)")
+    names = [c.name for c in result]
+    if len(set(names)) < len(names):
+        raise ValueError(f"callbacks need distinct names (their checkpoint keys), got {names}")
+    return result
+
+
 class Trainer:
     """Trains `model` on `train_data` with `loss_fn`, logging, evaluating and checkpointing.
 
@@ -128,6 +152,8 @@ class Trainer:
         eval_fn: `eval_fn(model, step) -> metrics`, see `EvalFn`.
         sampler: data sampler to checkpoint; defaults to `train_data.batch_sampler` when that
             implements `StatefulSampler`.
+        callbacks: hooks into the loop (see `Callback`); `config.patience` and
+            `config.ema_decay` add the built-in `EarlyStopping` and `EMA`.
 
     Raises:
         ValueError: for inconsistent arguments (the message names the field).
@@ -146,6 +172,7 @@ class Trainer:
         scheduler: Any | None = None,
         eval_fn: EvalFn | None = None,
         sampler: StatefulSampler | None = None,
+        callbacks: Sequence[Callback] = (),
     ) -> None:
         sampler = _check_arguments(config, train_data, loss_fn, optimizer, eval_fn, sampler)
         self.config = config
@@ -171,9 +198,15 @@ class Trainer:
         prepare_precision(self.device, config.precision)
         self.scaler = torch.amp.GradScaler(self.device.type) if config.precision == "fp16" else None
 
+        self.callbacks = _with_builtin_callbacks(config, callbacks)
+        self.ema = next((c for c in self.callbacks if isinstance(c, EMA)), None)
+        if self.ema is not None:
+            self.ema.attach(self.model)
+
         self.loop = LoopState()
         self._data_iter: Iterator[Any] | None = None
         self._stop_signal: int | None = None
+        self._stop_reason: str | None = None  # a callback's request_stop()
         self._last_saved_step = -1
         self._last_eval_step = -1
         self._deadline: float | None = None  # time.perf_counter() at which max_seconds ends
@@ -188,6 +221,11 @@ class Trainer:
     def epoch(self) -> int:
         """Passes over the training data completed."""
         return self.loop.epoch
+
+    @property
+    def eval_model(self) -> nn.Module:
+        """The weights evaluation uses: the EMA's average with one, else `model` (plain module)."""
+        return self.ema.module if self.ema is not None else self.model
 
     @property
     def best(self) -> dict[str, Any] | None:
@@ -214,6 +252,8 @@ class Trainer:
         with self._session() as progress:
             if cfg.max_seconds is not None:
                 self._deadline = time.perf_counter() + cfg.max_seconds
+            self._stop_reason = None
+            self._call("on_fit_start")
             while not self._finished() and not self._stop_signal:
                 batches = self._next_micro_batches()
                 if not batches:
@@ -222,6 +262,7 @@ class Trainer:
                 self.loop.step += 1
                 last_loss = result.loss
                 self._log_step(result, progress)
+                self._call("on_step_end", result)
                 new_best = self._due(cfg.eval_every) and self._evaluate(progress)
                 if new_best or self._stop_signal or self._due(cfg.save_every):
                     self._save()
@@ -237,22 +278,41 @@ class Trainer:
                 cfg.resume_hint,
             )
             raise SystemExit(128 + self._stop_signal)
-        return {
+        summary = {
             "status": "completed",
             "step": self.step,
             "epoch": self.epoch,
             "train_loss": last_loss,
             "best": self.best,
+            "stopped_early": self._stop_reason,
             "last_checkpoint": str(last),
             "out_dir": str(self.out_dir),
             "elapsed_s": time.time() - started,
         }
+        self._call("on_fit_end", summary)
+        return summary
+
+    def request_stop(self, reason: str) -> None:
+        """End `fit()` after the current step, as at `max_steps` (a callback's early stop).
+
+        Call it on every rank (callbacks run on all of them) with the same decision.
+        """
+        if self._stop_reason is None:
+            logger.info("stopping after step %d: %s", self.step, reason)
+            self._stop_reason = reason
+
+    def _call(self, event: str, *args: Any) -> None:
+        """Run `event` (e.g. "on_step_end") of every callback, in order."""
+        for callback in self.callbacks:
+            getattr(callback, event)(self, *args)
 
     def _due(self, every: int | None) -> bool:
         return every is not None and self.step % every == 0
 
     def _finished(self) -> bool:
         cfg = self.config
+        if self._stop_reason is not None:
+            return True
         if cfg.max_steps is not None and self.step >= cfg.max_steps:
             return True
         if self._deadline is not None and time.perf_counter() >= self._deadline:
@@ -323,8 +383,8 @@ class Trainer:
             self._close_run_files(status)
             if self.ddp_model is not None:  # also when the caller owns the process group
                 self._release_ddp()
-            if self._owns_process_group and dist.is_initialized():
-                dist.destroy_process_group()
+            if self._owns_process_group:
+                destroy_distributed(wait_for_others=status == "completed")
 
     def _open_run_files(self) -> None:
         """Rank 0: the run directory and its manifest; a train.log if nothing logs yet."""
@@ -503,14 +563,19 @@ class Trainer:
         if self.eval_fn is None:
             return False
         self._last_eval_step = self.step
-        self.model.eval()
+        model = self.eval_model
+        model.eval()
         with torch.no_grad():
-            metrics = {k: float(v) for k, v in self.eval_fn(self.model, self.step).items()}
+            metrics = {k: float(v) for k, v in self.eval_fn(model, self.step).items()}
         self.train_model.train()
+        if self.world_size > 1:  # rank 0's metrics everywhere: every rank decides alike
+            metrics = broadcast_object(metrics)
         if self.metrics is not None:
             self.metrics.log(self.step, "valid", **metrics)
             progress.log_eval(self.step, metrics)
-        return self._update_best(metrics)
+        new_best = self._update_best(metrics)
+        self._call("on_eval_end", metrics)
+        return new_best
 
     def _update_best(self, metrics: dict[str, float]) -> bool:
         name, mode = self.config.best_metric, self.config.best_mode
@@ -543,6 +608,11 @@ class Trainer:
         if not self.is_main:
             return
         extra, extra_tensors = self.loop.checkpoint_payload()
+        extra["callbacks"] = {c.name: c.state_dict() for c in self.callbacks}
+        for c in self.callbacks:
+            extra_tensors.update(
+                {f"{CALLBACK_TENSORS}{c.name}.{k}": v for k, v in c.state_tensors().items()}
+            )
         path = save_checkpoint(
             self.checkpoint_dir / checkpoint_dir_name(self.step),
             self.model,
@@ -563,6 +633,7 @@ class Trainer:
                 )
         prune_checkpoints(self.checkpoint_dir, self.config.keep_last, protect)
         logger.debug("saved %s", path)
+        self._call("on_save", path)
 
     def _resume(self) -> None:
         """Restore everything from `config.resume` and replay the data to the saved batch."""
@@ -574,7 +645,13 @@ class Trainer:
             logger.info("resume='auto': no checkpoint in %s, starting from scratch", self.out_dir)
             return
         state = load_checkpoint(path, self.model, self.optimizer, self.scheduler, self.scaler)
+        callback_tensors = {
+            k: state.extra_tensors.pop(k)
+            for k in list(state.extra_tensors)
+            if k.startswith(CALLBACK_TENSORS)
+        }
         self.loop = LoopState.from_checkpoint(state)
+        self._load_callbacks(state.extra.get("callbacks", {}), callback_tensors)
         self._last_saved_step = self._last_eval_step = self.step
         if self.metrics is not None:
             self.metrics.truncate_after(self.step)
@@ -583,6 +660,16 @@ class Trainer:
         logger.info("resumed from %s at step %d (epoch %d)", path, self.step, self.epoch)
         if self.is_main:
             update_manifest(self.out_dir, resumed_from=str(path), resumed_step=self.step)
+
+    def _load_callbacks(self, saved: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        """Give each callback the state its checkpoint holds (none: it starts afresh, warned)."""
+        for callback in self.callbacks:
+            if callback.name not in saved:
+                logger.warning("the checkpoint holds no state of callback %s", callback.name)
+                continue
+            prefix = f"{CALLBACK_TENSORS}{callback.name}."
+            own = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+            callback.load_state(saved[callback.name], own)
 
     def _rewind_epoch(self) -> None:
         """Start the checkpoint's epoch as it started, then skip the batches it had consumed."""

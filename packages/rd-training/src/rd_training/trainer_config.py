@@ -49,6 +49,12 @@ class TrainerConfig:
     """Validation metric selecting the best checkpoint, e.g. "loss" or "bleu" ("valid/" prefix optional)."""
     best_mode: Literal["min", "max"] = "min"
     """Whether a lower ("min") or higher ("max") `best_metric` is better."""
+    patience: int | None = None
+    """Stop when `best_metric` has not improved for this many evaluations (fairseq's
+    `--patience`; None: never stop early)."""
+    ema_decay: float | None = None
+    """Keep an exponential moving average of the weights with this decay (e.g. 0.999), evaluate
+    it instead of the trained weights and checkpoint it (None: no average)."""
     seed: int = 0
     """Seed for python, numpy and torch, set when the Trainer is created."""
     deterministic: bool = False
@@ -85,3 +91,8 @@ class TrainerConfig:
         check(self.best_mode in ("min", "max"), self, "best_mode", "'min' or 'max'")
         if self.best_metric is not None:
             self.best_metric = self.best_metric.removeprefix("valid/")
+        check_positive(self, "patience", allow_none=True)
+        if self.patience is not None and self.best_metric is None:
+            raise ValueError("TrainerConfig.patience needs TrainerConfig.best_metric (to improve)")
+        decay = self.ema_decay
+        check(decay is None or 0 < decay < 1, self, "ema_decay", "in (0, 1) or None")

@@ -168,8 +168,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def finish_run(trainer: Trainer, data: ImageData, run_dir: Path) -> dict[str, float]:
-    """Test error of the final weights (logged as split "test"), the model, and the plots."""
-    model = trainer.model
+    """Test error of the final weights (logged as split "test"), the model, and the plots.
+
+    With `training.ema_decay` the final weights are the moving average, as validated."""
+    model = trainer.eval_model
     result = evaluate_classifier(model, data.test, len(data.class_names))
     metrics = MetricsLogger(run_dir)
     metrics.log(trainer.step, "test", **result.metrics())

@@ -116,9 +116,13 @@ class EvalConfig:
     """Sentences decoded together."""
     attention_examples: int = 2
     """Test sentences whose cross-attention maps are plotted."""
+    valid_bleu_sentences: int = 200
+    """At every evaluation, greedy-decode this many validation sentences and log their sacreBLEU
+    as valid/bleu (0: loss only); `training.best_metric=bleu training.best_mode=max` selects on it."""
 
     def __post_init__(self) -> None:
         check_positive(self, "beam_size", "average_last", "batch_sentences")
+        check(self.valid_bleu_sentences >= 0, self, "valid_bleu_sentences", ">= 0")
         check(self.length_penalty >= 0, self, "length_penalty", ">= 0")
         check(self.max_len_b >= 0, self, "max_len_b", ">= 0")
         check(self.attention_examples >= 0, self, "attention_examples", ">= 0")
@@ -166,4 +170,9 @@ class Config:
             raise ValueError(
                 f"eval.average_last ({self.eval.average_last}) averages more checkpoints than "
                 f"training.keep_last ({self.training.keep_last}) keeps"
+            )
+        if self.eval.average_last > 1 and self.training.ema_decay is not None:
+            raise ValueError(
+                "eval.average_last > 1 and training.ema_decay both smooth the final weights: "
+                "choose one (the test split is decoded with the EMA weights)"
             )

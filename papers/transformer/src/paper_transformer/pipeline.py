@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any, cast
 
 import torch
-import torch.distributed as dist
-from datasets import DatasetDict
+from datasets import Dataset, DatasetDict
 
-from paper_transformer.config import DEFAULT_CONFIG, Config
+from paper_transformer.config import DEFAULT_CONFIG, Config, EvalConfig
 from paper_transformer.data import Batches, eval_batches, load_splits, make_batches, train_tokenizer
 from paper_transformer.errors import RankError, RankZeroStopped, UserError
-from paper_transformer.translate import decode_and_report
+from paper_transformer.translate import decode_and_report, score, translate
 from rd_data import BPETokenizer, RdDataError, get_outputs_dir
 from rd_models import Transformer, TransformerConfig, shift_right
 from rd_training import (
@@ -35,6 +34,7 @@ from rd_training import (
     build_optimizer,
     check_resumable,
     config_to_yaml,
+    destroy_distributed,
     get_rank,
     get_world_size,
     init_distributed_from_env,
@@ -135,9 +135,15 @@ def make_loss_fn(tokenizer: BPETokenizer, epsilon: float, fused: bool = False) -
 
 
 def make_eval_fn(
-    batches: list[dict[str, torch.Tensor]], tokenizer: BPETokenizer, epsilon: float
+    batches: list[dict[str, torch.Tensor]],
+    tokenizer: BPETokenizer,
+    epsilon: float,
+    bleu_sample: tuple[Dataset, list[str]] | None = None,
+    eval_cfg: EvalConfig | None = None,
 ) -> Any:
-    """Validation loss (label-smoothed, as trained), NLL and perplexity."""
+    """Validation loss (label-smoothed, as trained), NLL and perplexity; with `bleu_sample`
+    (tokenised sentences and their references) also their greedy sacreBLEU as "bleu"."""
+    greedy = dataclasses.replace(eval_cfg or EvalConfig(), beam_size=1)
 
     def eval_fn(model: torch.nn.Module, step: int) -> dict[str, float]:
         device = next(model.parameters()).device
@@ -149,9 +155,27 @@ def make_eval_fn(
             loss, n = label_smoothed_cross_entropy(logits, tgt, epsilon, tokenizer.pad_id)
             plain, _ = label_smoothed_cross_entropy(logits, tgt, 0.0, tokenizer.pad_id)
             smoothed, nll, tokens = smoothed + loss.item(), nll + plain.item(), tokens + n.item()
-        return {"loss": smoothed / tokens, "nll": nll / tokens, "ppl": math.exp(nll / tokens)}
+        metrics = {"loss": smoothed / tokens, "nll": nll / tokens, "ppl": math.exp(nll / tokens)}
+        if bleu_sample is not None:
+            split, references = bleu_sample
+            hypotheses = translate(
+                cast(Transformer, model), tokenizer, split, greedy, device, False
+            )
+            metrics["bleu"] = score(hypotheses, references)["bleu"]
+        return metrics
 
     return eval_fn
+
+
+def _bleu_sample(
+    splits: DatasetDict, tokenized: Dataset, cfg: Config
+) -> tuple[Dataset, list[str]] | None:
+    """The first `eval.valid_bleu_sentences` validation sentences and their references."""
+    n = min(cfg.eval.valid_bleu_sentences, len(tokenized))
+    if n == 0:
+        return None
+    rows = splits[cfg.data.valid_split].select(range(n))["translation"]
+    return tokenized.select(range(n)), [row[cfg.data.target_lang] for row in rows]
 
 
 def _resume_source(args: argparse.Namespace, run_dir: Path) -> tuple[Path | None, bool]:
@@ -199,17 +223,20 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     # torchrun: the Trainer uses this group. Rank 0 prepares the data while the others wait in a
     # collective: an hour, not NCCL's default 10 minutes (WMT14's BPE and tokenization take ~10).
     owns_group = init_distributed_from_env(device, timeout=datetime.timedelta(hours=1))
+    completed = False
     try:
         # A date-time run name can differ between ranks by a second: rank 0's names the run.
         run_dir = broadcast_object(run_dir)
-        return _train(args, cfg, settings, run_dir, source, resuming, started)
+        result = _train(args, cfg, settings, run_dir, source, resuming, started)
+        completed = True
+        return result
     except (UserError, ConfigError, RdDataError) as err:
         if get_rank() > 0 and not isinstance(err, RankZeroStopped):
             raise RankError(f"rank {get_rank()}: {err}") from err  # rank 0 cannot report it
         raise
     finally:
         if owns_group:  # the Trainer freed its DDP wrapper at the end of fit()
-            dist.destroy_process_group()
+            destroy_distributed(wait_for_others=completed)
 
 
 def _batches(
@@ -280,7 +307,12 @@ def _shared_data(
 
 
 def _make_trainer(
-    cfg: Config, settings: TrainerConfig, tokenizer: BPETokenizer, data: Batches, run_dir: Path
+    cfg: Config,
+    settings: TrainerConfig,
+    tokenizer: BPETokenizer,
+    data: Batches,
+    splits: DatasetDict,
+    run_dir: Path,
 ) -> Trainer:
     """The paper's model, Adam with the warm-up/inverse-sqrt schedule, and the Trainer."""
     seed_everything(cfg.training.seed)  # the initial weights depend on the seed only
@@ -291,6 +323,13 @@ def _make_trainer(
         model, "adam", lr=1.0, betas=(o.beta1, o.beta2), eps=o.eps, weight_decay=o.weight_decay
     )
     valid = data.tokenized[cfg.data.valid_split]
+    eval_fn = make_eval_fn(
+        eval_batches(valid, data.collate, cfg.data.max_tokens),
+        tokenizer,
+        o.label_smoothing,
+        _bleu_sample(splits, valid, cfg),
+        cfg.eval,
+    )
     return Trainer(
         model,
         settings,
@@ -300,9 +339,7 @@ def _make_trainer(
         scheduler=NoamLR(
             optimizer, d_model=cfg.model.d_model, warmup_steps=o.warmup_steps, scale=o.lr_scale
         ),
-        eval_fn=make_eval_fn(
-            eval_batches(valid, data.collate, cfg.data.max_tokens), tokenizer, o.label_smoothing
-        ),
+        eval_fn=eval_fn,
         out_dir=run_dir,
     )
 
@@ -328,7 +365,7 @@ def _train(
         tokenizer.vocab_size,
         time.perf_counter() - started,
     )
-    trainer = _make_trainer(cfg, settings, tokenizer, data, run_dir)
+    trainer = _make_trainer(cfg, settings, tokenizer, data, splits, run_dir)
     summary = trainer.fit()
     if get_rank() > 0:  # rank 0 averages, decodes and plots
         return None
@@ -359,7 +396,7 @@ def _decode_test_split(
     run_dir: Path,
 ) -> dict[str, float]:
     """Average the last checkpoints (as the paper does), save the model, decode and score."""
-    model = cast(Transformer, trainer.model)
+    model = cast(Transformer, trainer.eval_model)  # with training.ema_decay, the average
     checkpoints = list_checkpoints(run_dir)[-cfg.eval.average_last :]
     if cfg.eval.average_last > 1:
         model.load_state_dict(average_checkpoints(checkpoints))
