@@ -85,5 +85,6 @@ def test_evaluate_refuses_a_path_that_is_not_a_run(tmp_path: Path) -> None:
     result = run_cli("evaluate", str(tmp_path), assets=tmp_path / "assets", check=False)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"evaluate: error: {tmp_path} is neither a run directory nor a checkpoint of one"
+        f"evaluate: error: {tmp_path} is neither a run directory, a checkpoint of one, nor a "
+        "model folder (config.json, model.safetensors, tokenizer.json, config.yaml)"
     )

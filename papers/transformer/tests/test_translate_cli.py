@@ -155,7 +155,8 @@ def test_not_a_run_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert call(monkeypatch, capsys, str(tmp_path), "elf") == (
-        2, "", f"translate: error: {tmp_path} is neither a run directory nor a checkpoint of one\n"
+        2, "", f"translate: error: {tmp_path} is neither a run directory, a checkpoint of one, "
+        "nor a model folder (config.json, model.safetensors, tokenizer.json, config.yaml)\n",
     )  # fmt: skip
 
 

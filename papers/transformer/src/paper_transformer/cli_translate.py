@@ -5,8 +5,8 @@
 
 stdout holds one translation per input line, in order, and nothing else (an empty line gives an
 empty line), so it pipes. The model is loaded as `evaluate` loads it (the last
-`eval.average_last` checkpoints averaged, or the one checkpoint named); nothing is written into
-the run. Mistakes are one line on stderr and exit code 2.
+`eval.average_last` checkpoints averaged, the one checkpoint named, or a model folder such as
+`<run>/model` or a downloaded Hub id); nothing is written into the run. Mistakes are one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from paper_transformer.errors import UserError
-from paper_transformer.evaluate import check_decode_options, open_run
+from paper_transformer.evaluate import PATH_HELP, check_decode_options, open_run
 
 PROG = "translate"
 
@@ -36,7 +36,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Translate sentences with a trained paper-transformer run: one translation "
         "per input line on stdout, in order.",
     )
-    parser.add_argument("path", type=Path, help="run directory or one checkpoint directory in it")
+    parser.add_argument("path", type=Path, help=PATH_HELP)
     parser.add_argument(
         "sentences", nargs="*", help="sentences to translate (default: one per line on stdin)"
     )

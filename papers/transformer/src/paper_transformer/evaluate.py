@@ -3,9 +3,11 @@
     uv run --package paper-transformer evaluate assets/outputs/transformer/<run>
     uv run --package paper-transformer evaluate <run> --average-last 5 --beam 4 --lenpen 0.6
     uv run --package paper-transformer evaluate <run>/checkpoints/step_00001000 --split validation
+    uv run --package paper-transformer evaluate <run>/model          # or a downloaded Hub id
 
 Hypotheses go to `<run>/hypotheses.<split>.txt`, scores to `<run>/metrics.jsonl` and
-cross-attention maps of a few sentences to `<run>/plots/`.
+cross-attention maps of a few sentences to `<run>/plots/`; for a model folder, into
+`assets/outputs/transformer/evaluate-<folder name>/`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paper_transformer.errors import UserError
+from paper_transformer.model_folder import (
+    evaluation_dir,
+    is_model_folder,
+    model_folder_step,
+    resolve_model_path,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -32,7 +40,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="evaluate",
         description="Translate a split with a trained paper-transformer run and score it.",
     )
-    parser.add_argument("path", type=Path, help="run directory or one checkpoint directory in it")
+    parser.add_argument("path", type=Path, help=PATH_HELP)
     parser.add_argument(
         "--average-last", type=int, help="average the last N checkpoints (default: from config)"
     )
@@ -43,13 +51,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+PATH_HELP = (
+    "a run directory, one checkpoint directory in it, a model folder (<run>/model) or the Hub "
+    "id of one downloaded with rd-download-model"
+)
+
+
 def locate(path: Path) -> tuple[Path, Path | None]:
-    """The run directory, and the checkpoint when `path` names one."""
+    """The run directory or model folder, and the checkpoint when `path` names one."""
+    path = resolve_model_path(path)
     if (path / "model.safetensors").is_file() and path.parent.name == "checkpoints":
         return path.parent.parent, path
-    if (path / "config.yaml").is_file():
+    if is_model_folder(path) or (path / "config.yaml").is_file():
         return path, None
-    raise UserError(f"{path} is neither a run directory nor a checkpoint of one")
+    raise UserError(
+        f"{path} is neither a run directory, a checkpoint of one, nor a model folder "
+        "(config.json, model.safetensors, tokenizer.json, config.yaml)"
+    )
 
 
 def check_decode_options(args: argparse.Namespace) -> None:
@@ -63,10 +81,10 @@ def check_decode_options(args: argparse.Namespace) -> None:
 
 
 def open_run(args: argparse.Namespace, prog: str) -> tuple[Path, Config, list[Path]]:
-    """The run directory of `args.path`, its config with the command line's decoding settings
-    (--average-last, --beam, --lenpen), and the checkpoints to average (only the one `args.path`
-    names, if it names one). Reads the run, writes nothing; a note on stderr when the run kept
-    fewer checkpoints than asked for."""
+    """The run directory (or model folder) of `args.path`, its config with the command line's
+    decoding settings (--average-last, --beam, --lenpen), and the checkpoints to average (only
+    the one `args.path` names, if it names one; none for a model folder). Reads the run, writes
+    nothing; a note on stderr when the run kept fewer checkpoints than asked for."""
     from paper_transformer.config import Config
     from rd_training import ConfigError, list_checkpoints, load_config
 
@@ -83,6 +101,10 @@ def open_run(args: argparse.Namespace, prog: str) -> tuple[Path, Config, list[Pa
     cfg.eval = dataclasses.replace(
         cfg.eval, **{k: v for k, v in overrides.items() if v is not None}
     )
+    if is_model_folder(run_dir):  # its weights are final: nothing to average
+        if args.average_last is not None:
+            raise UserError(f"--average-last: {run_dir} is a model folder, it has no checkpoints")
+        return run_dir, cfg, []
     checkpoints = (
         [checkpoint] if checkpoint else list_checkpoints(run_dir)[-cfg.eval.average_last :]
     )
@@ -100,16 +122,21 @@ def open_run(args: argparse.Namespace, prog: str) -> tuple[Path, Config, list[Pa
 def load_model(
     run_dir: Path, cfg: Config, checkpoints: list[Path], device: torch.device
 ) -> tuple[BPETokenizer, Transformer]:
-    """The run's tokenizer, and its model with the average of `checkpoints` on `device`."""
+    """The run's tokenizer, and its model on `device`: the average of `checkpoints`, or a model
+    folder's own weights when there are none."""
     from paper_transformer.pipeline import build_model
     from rd_data import BPETokenizer
+    from rd_models import Transformer
     from rd_training import average_checkpoints
 
     if not (run_dir / "tokenizer.json").is_file():
         raise UserError(f"{run_dir} has no tokenizer.json")
     tokenizer = BPETokenizer.load(run_dir / "tokenizer.json")
-    model = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
-    model.load_state_dict(average_checkpoints(checkpoints))
+    if checkpoints:
+        model = build_model(cfg, tokenizer.vocab_size, tokenizer.pad_id)
+        model.load_state_dict(average_checkpoints(checkpoints))
+    else:
+        model = Transformer.from_pretrained(run_dir)
     model.to(device)
     return tokenizer, model
 
@@ -133,21 +160,24 @@ def run(args: argparse.Namespace) -> tuple[Path, str, dict[str, float]]:
     columns = {"src": f"translation.{cfg.data.source_lang}"}
     tokenized = tokenize_dataset(splits[split_name], tokenizer, columns)
     references = [row[cfg.data.target_lang] for row in splits[split_name]["translation"]]
-    step = int(checkpoints[-1].name.removeprefix("step_"))
+    if checkpoints:
+        out_dir, step = run_dir, int(checkpoints[-1].name.removeprefix("step_"))
+    else:
+        out_dir, step = evaluation_dir(run_dir), model_folder_step(run_dir)
     metrics = decode_and_report(
         model,
         tokenizer,
         tokenized,
         references,
         cfg.eval,
-        run_dir,
+        out_dir,
         split_name,
         step,
         device,
         averaged_checkpoints=len(checkpoints),
         beam_size=cfg.eval.beam_size,
     )
-    return run_dir, split_name, metrics
+    return out_dir, split_name, metrics
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,6 +21,7 @@ from datasets import Dataset, DatasetDict
 from paper_transformer.config import DEFAULT_CONFIG, Config, EvalConfig
 from paper_transformer.data import Batches, eval_batches, load_splits, make_batches, train_tokenizer
 from paper_transformer.errors import RankError, RankZeroStopped, UserError
+from paper_transformer.model_folder import write_model_folder
 from paper_transformer.translate import decode_and_report, score, translate
 from rd_data import BPETokenizer, RdDataError, get_outputs_dir
 from rd_models import Transformer, TransformerConfig, shift_right
@@ -395,13 +396,12 @@ def _decode_test_split(
     references: list[str],
     run_dir: Path,
 ) -> dict[str, float]:
-    """Average the last checkpoints (as the paper does), save the model, decode and score."""
+    """Average the last checkpoints (as the paper does), decode and score, save `<run>/model/`."""
     model = cast(Transformer, trainer.eval_model)  # with training.ema_decay, the average
     checkpoints = list_checkpoints(run_dir)[-cfg.eval.average_last :]
     if cfg.eval.average_last > 1:
         model.load_state_dict(average_checkpoints(checkpoints))
-    model.save_pretrained(run_dir / "model")
-    return decode_and_report(
+    metrics = decode_and_report(
         model,
         tokenizer,
         data.tokenized[cfg.data.test_split],
@@ -413,6 +413,8 @@ def _decode_test_split(
         trainer.device,
         averaged_checkpoints=len(checkpoints),
     )
+    write_model_folder(run_dir / "model", model, run_dir, metrics, cfg.data.test_split)
+    return metrics
 
 
 def _plot_run(run_dir: Path) -> None:
