@@ -6,10 +6,17 @@
 `Content-Length` and byte ranges (206 + `Content-Range`). Errors carry the Hub's `X-Error-Code`:
 `RepoNotFound`, `RevisionNotFound`, `EntryNotFound` (404) and `GatedRepo` (401). It sends no Xet
 headers, so clients use plain HTTP even with hf_xet installed.
+
+Uploads, as `HfApi.create_repo` and `upload_folder` make them: `POST /api/repos/create`,
+`POST /api/validate-yaml` (a model card's metadata, always valid here),
+`POST /api/{models|datasets}/{repo}/preupload/main` (every file "regular": sent inline, no LFS)
+and `POST .../commit/main` (NDJSON with base64 files). They need an `Authorization: Bearer`
+header (401 without); `tokens` logs the tokens received.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -37,6 +44,7 @@ class LoopbackHub:
     def __init__(self) -> None:
         self.repos: dict[tuple[str, str], Repo] = {}
         self.requests: list[str] = []
+        self.tokens: list[str] = []
         self.served_cut: set[str] = set()
         handler = type("Handler", (_Handler,), {"hub": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -50,11 +58,15 @@ class LoopbackHub:
 
     def reset(self) -> None:
         self.requests.clear()
+        self.tokens.clear()
         self.served_cut.clear()
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+_JSON = {"Content-Type": "application/json"}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -69,6 +81,56 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self._route()
+
+    def do_POST(self) -> None:
+        self.hub.requests.append(f"POST {self.path}")
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer "):
+            return self._error(401, "Unauthorized", "Invalid credentials in Authorization header")
+        self.hub.tokens.append(auth.removeprefix("Bearer "))
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path).lstrip("/")
+        if path == "api/validate-yaml":  # a README.md's metadata: all accepted
+            return self._reply(200, json.dumps({"errors": [], "warnings": []}).encode(), _JSON)
+        if path == "api/repos/create":
+            request = json.loads(body)
+            org, name = request.get("organization"), request["name"]
+            repo_id = f"{org}/{name}" if org else name
+            key = (request.get("type") or "model", repo_id)
+            url = f"{self.hub.url}/{repo_id}"
+            if key in self.hub.repos:  # the Hub's answer names the repository too
+                body = json.dumps({"error": "You already created this model repo", "url": url})
+                return self._reply(409, body.encode(), _JSON)
+            self.hub.repos[key] = Repo({})
+            return self._reply(200, json.dumps({"url": url}).encode(), _JSON)
+        for action in ("/preupload/", "/commit/"):
+            if path.startswith(("api/models/", "api/datasets/")) and action in path:
+                _, plural, rest = path.split("/", 2)
+                repo_id, revision = rest.split(action, 1)
+                repo = self._repo(plural[:-1], repo_id, revision)
+                if repo is not None:
+                    if action == "/preupload/":
+                        self._preupload(body)
+                    else:
+                        self._commit(repo, repo_id, body)
+                return None
+        return self._error(404, "NotFound", f"no route for POST {self.path}")
+
+    def _preupload(self, body: bytes) -> None:
+        files = [
+            {"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
+            for f in json.loads(body)["files"]
+        ]
+        self._reply(200, json.dumps({"files": files}).encode(), _JSON)
+
+    def _commit(self, repo: Repo, repo_id: str, body: bytes) -> None:
+        for line in body.splitlines():
+            entry = json.loads(line)
+            if entry["key"] == "file":
+                value = entry["value"]
+                repo.files[value["path"]] = base64.b64decode(value["content"])
+        reply = {"commitUrl": f"{self.hub.url}/{repo_id}/commit/{SHA}", "commitOid": SHA}
+        self._reply(200, json.dumps({**reply, "pullRequestUrl": None}).encode(), _JSON)
 
     def _reply(self, code: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         self.send_response(code)

@@ -1,4 +1,5 @@
-"""`<run>/model/` is a shareable model: translate/evaluate take it, or its Hub id once downloaded."""
+"""`<run>/model/` is a model to share: translate/evaluate take it, or its Hub id once pushed with
+rd-push-model and downloaded with rd-download-model (through rd-data's loopback hub)."""
 
 from __future__ import annotations
 
@@ -52,38 +53,46 @@ def test_the_model_folder_translates_as_its_run_does(finished_run: tuple[Path, s
     assert not {"hostname", "cwd", "argv"} & set(run)  # nothing private goes into a share
 
 
-def test_a_hub_id_downloaded_with_rd_download_model_translates_and_evaluates(
+def rd_data_cli(command: str, *args: str, env: dict[str, str]) -> None:
+    """An rd-data console script (`rd-push-model ...`) in a subprocess with `env`."""
+    function = command.removeprefix("rd-").replace("-", "_") + "_main"
+    code = f"import sys; from rd_data.cli import {function}; sys.exit({function}(sys.argv[1:]))"
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_pushed_model_downloaded_by_its_hub_id_translates_and_evaluates(
     finished_run: tuple[Path, str], tmp_path: Path
 ) -> None:
     run_dir, _ = finished_run
     hub_server = _loopback_hub_module()
     hub = hub_server.LoopbackHub()
+    repo_id = "org/number-words-mt"
     try:
-        files = {p.name: p.read_bytes() for p in (run_dir / "model").iterdir()}
-        hub.add("model", "org/number-words-mt", hub_server.Repo(files))
         assets = tmp_path / "assets"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING_FACE"))}
         env |= {
             "HF_ENDPOINT": hub.url,
             "HF_HOME": str(tmp_path / "hf"),
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "NO_PROXY": "127.0.0.1,localhost",
             "RD_ASSETS_DIR": str(assets),
         }
-        env |= {"NO_PROXY": "127.0.0.1,localhost", "HF_HUB_DISABLE_TELEMETRY": "1"}
-        never = run_cli("cli_translate", "org/number-words-mt", "elf", assets=assets, check=False)
+        rd_data_cli("rd-push-model", str(run_dir / "model"), "--repo-id", repo_id,
+                    env={**env, "HF_TOKEN": "hf_test"})  # fmt: skip
+        pushed = hub.repos[("model", repo_id)].files
+        assert set(pushed) == {p.name for p in (run_dir / "model").iterdir()}
+        never = run_cli("cli_translate", repo_id, "elf", assets=assets, check=False)
         assert never.returncode == 2
-        assert "download it with `uv run rd-download-model --repo-id org/number-words-mt`" in (
-            never.stderr
-        )
-        download = "from rd_data.cli import download_model_main as m; raise SystemExit(m())"
-        subprocess.run(
-            [sys.executable, "-c", download, "--repo-id", "org/number-words-mt"],
-            env=env, check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
+        assert f"download it with `uv run rd-download-model --repo-id {repo_id}`" in never.stderr
+        rd_data_cli("rd-download-model", "--repo-id", repo_id, env=env)
     finally:
         hub.close()
 
-    assert translations("org/number-words-mt", assets) == translations(run_dir, run_dir.parents[2])
-    evaluated = run_cli("evaluate", "org/number-words-mt", assets=assets)
+    assert translations(repo_id, assets) == translations(run_dir, run_dir.parents[2])
+    evaluated = run_cli("evaluate", repo_id, assets=assets)
     out = assets / "outputs" / "transformer" / "evaluate-org__number-words-mt"
     assert str(out) in evaluated.stdout
     train_test = [r for r in read_jsonl(run_dir / "metrics.jsonl") if r["split"] == "test"][-1]

@@ -20,6 +20,7 @@ from .errors import (
     RemoteFileNotFoundError as RemoteFileNotFoundError,
     RepoNotFoundError as RepoNotFoundError,
     RevisionNotFoundError as RevisionNotFoundError,
+    UploadError as UploadError,
 )
 from .hf_datasets import (
     dataset_dir as dataset_dir,
@@ -30,6 +31,7 @@ from .hf_datasets import (
 from .hf_models import (
     download_model as download_model,
     model_dir as model_dir,
+    upload_model as upload_model,
 )
 from .images import (
     ImageBatches as ImageBatches,

@@ -17,6 +17,7 @@ from rd_data.errors import (
     RemoteFileNotFoundError,
     RepoNotFoundError,
     RevisionNotFoundError,
+    UploadError,
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -187,4 +188,23 @@ def translate_hub_error(
                 f"downloading {what} failed ({_first_line(error)}); nothing was written to "
                 "assets/, run the command again to retry"
             )
+    return None
+
+
+def upload_error(exc: BaseException, repo_id: str) -> RdDataError | None:
+    """The rd_data error for what an upload to `repo_id` raised (None: not a Hub problem)."""
+    chain = list(_chain(exc))
+    if any(_is_connection_failure(error) for error in chain):
+        return OfflineError(f"cannot reach {hub_endpoint()} to upload model '{repo_id}'")
+    for error in chain:
+        names = _names(error)
+        status = getattr(getattr(error, "response", None), "status_code", None)
+        if "LocalTokenNotFoundError" in names or status == 401:
+            return UploadError(f"uploading model '{repo_id}' needs a Hub token: {_LOGIN}")
+        if status == 403:
+            return UploadError(
+                f"your Hub token may not write to '{repo_id}' ({_first_line(error)})"
+            )
+        if names & {"HfHubHTTPError", "HTTPError", "TransportError", "RemoteProtocolError"}:
+            return UploadError(f"uploading model '{repo_id}' failed ({_first_line(error)})")
     return None

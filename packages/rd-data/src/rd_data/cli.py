@@ -1,4 +1,5 @@
-"""Console scripts `rd-download-dataset`, `rd-download-model`, `rd-import-corpus` and `rd-link`.
+"""Console scripts `rd-download-dataset`, `rd-download-model`, `rd-push-model`,
+`rd-import-corpus` and `rd-link`.
 
 Each `*_main(argv)` returns an exit code: 0 on success (the destination path is printed on
 stdout), 2 for anything the user can fix (one line on stderr, no traceback), 130 on Ctrl-C.
@@ -16,7 +17,13 @@ from typing import NoReturn
 
 from rd_data.errors import RdDataError
 
-__all__ = ["download_dataset_main", "download_model_main", "import_corpus_main", "link_main"]
+__all__ = [
+    "download_dataset_main",
+    "download_model_main",
+    "import_corpus_main",
+    "link_main",
+    "push_model_main",
+]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,6 +94,29 @@ def download_model_main(argv: Sequence[str] | None = None) -> int:
         from rd_data.hf_models import download_model
 
         return download_model(args.repo_id, args.filename, args.revision, args.force)
+
+    return _run(action)
+
+
+def push_model_main(argv: Sequence[str] | None = None) -> int:
+    """`rd-push-model FOLDER --repo-id ID [--private] [--message M]`."""
+    parser = _Parser(
+        prog="rd-push-model",
+        description="Upload a model folder (e.g. a run's model/: weights, config, tokenizer, "
+        "model card) to the Hugging Face Hub in one commit, creating the repository if needed. "
+        "The token is HF_TOKEN or the one `hf auth login` saved; it is never printed.",
+        epilog="example: rd-push-model assets/outputs/transformer/base/model --repo-id me/mt-base",
+    )
+    parser.add_argument("folder", help="the folder to upload")
+    parser.add_argument("--repo-id", required=True, help="Hub model id, e.g. me/my-model")
+    parser.add_argument("--private", action="store_true", help="create the repository private")
+    parser.add_argument("--message", help="commit message")
+    args = parser.parse_args(argv)
+
+    def action() -> object:
+        from rd_data.hf_models import upload_model
+
+        return upload_model(args.folder, args.repo_id, private=args.private, message=args.message)
 
     return _run(action)
 

@@ -19,6 +19,7 @@ __all__ = [
     "RemoteFileNotFoundError",
     "RepoNotFoundError",
     "RevisionNotFoundError",
+    "UploadError",
 ]
 
 
@@ -60,6 +61,10 @@ class OfflineError(RdDataError, ConnectionError):
 
 class DownloadError(RdDataError):
     """A download failed part-way (connection cut, server error); nothing was left in assets/."""
+
+
+class UploadError(RdDataError):
+    """An upload to the Hub was refused or failed (no token, no write access, a transfer error)."""
 
 
 class AssetNotFoundError(RdDataError, FileNotFoundError):

@@ -1,4 +1,4 @@
-"""Download Hugging Face model repositories into `assets/models/<org>/<name>`.
+"""Download Hugging Face model repositories into `assets/models/<org>/<name>`; upload one.
 
 Files come through the Hugging Face cache (`HF_HOME`), which resumes interrupted transfers, and
 are then hard-linked (or copied) into a hidden staging folder that is moved into place only when
@@ -19,11 +19,18 @@ from rd_data._fs import (
     staging_dir,
     write_json_atomic,
 )
-from rd_data._hub_errors import hub_offline, translate_hub_error, unreachable_error
+from rd_data._hub_errors import (
+    hub_endpoint,
+    hub_offline,
+    translate_hub_error,
+    unreachable_error,
+    upload_error,
+)
 from rd_data._hub_reach import hub_unreachable_reason
+from rd_data.errors import AssetNotFoundError
 from rd_data.paths import get_models_dir, validate_relative_path, validate_repo_id
 
-__all__ = ["download_model", "model_dir"]
+__all__ = ["download_model", "model_dir", "upload_model"]
 
 
 def model_dir(repo_id: str) -> Path:
@@ -143,3 +150,45 @@ def _place_snapshot(snapshot: Path, target: Path, info: dict[str, Any]) -> None:
             link_or_copy(path, staging / path.relative_to(snapshot))
         write_json_atomic(staging / MARKER, {**info, "commit": snapshot.name})
         move_into_place(staging, target)
+
+
+def upload_model(
+    folder: str | Path, repo_id: str, *, private: bool = False, message: str | None = None
+) -> str:
+    """Upload every file of `folder` to the Hub model repository `repo_id` in one commit.
+
+    The repository is created when it does not exist (`private` then applies). The token is
+    huggingface_hub's: `HF_TOKEN` or the one `hf auth login` saved; it is never printed.
+    Hidden files (rd-data's download marker among them) stay behind.
+
+    Returns:
+        The URL of the commit.
+
+    Raises:
+        InvalidNameError: `repo_id` is not a Hub id (before any I/O).
+        AssetNotFoundError: `folder` is not a folder or holds no files.
+        UploadError: no token, no write access, or the transfer failed (one line).
+        OfflineError: the Hub cannot be reached.
+    """
+    validate_repo_id(repo_id, "model id")
+    folder = Path(folder)
+    if not folder.is_dir() or not any(p.is_file() for p in folder.iterdir()):
+        raise AssetNotFoundError(f"{folder} is not a folder with files to upload")
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint=hub_endpoint())
+    try:
+        api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
+        info = api.upload_folder(
+            folder_path=folder,
+            repo_id=repo_id,
+            repo_type="model",
+            commit_message=message or f"Upload {folder.name} with rd-push-model",
+            ignore_patterns=[".*", "**/.*"],
+        )
+    except Exception as exc:
+        error = upload_error(exc, repo_id)
+        if error is None:
+            raise
+        raise error from exc
+    return str(info.commit_url)
