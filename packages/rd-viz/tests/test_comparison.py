@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rd_viz import MetricsError, final_metrics, plot_run_comparison
+from rd_viz import MetricsError, final_metrics, final_values, plot_run_comparison, plot_sweep
 
 RUN_A = [
     {"step": 10, "split": "train", "loss": 3.0},
@@ -67,3 +67,27 @@ def test_big_values_are_written_with_separators():
 def test_unknown_metric_is_an_error():
     with pytest.raises(MetricsError, match="unknown metric 'rouge'"):
         plot_run_comparison({"a": RUN_A}, ["rouge"])
+
+
+def test_a_sweep_plot_draws_each_settings_mean_its_std_and_every_run(tmp_path):
+    def run(bleu: float) -> list[dict]:
+        return [
+            {"step": 5, "split": "valid", "bleu": bleu + 50},
+            {"step": 5, "split": "test", "bleu": bleu},
+        ]
+
+    groups = {"lr=1": [run(20.0), run(24.0), run(25.0)], "lr=2": [run(10.0)], "lr=3": [RUN_A[:1]]}
+    assert final_values(groups["lr=1"], "bleu") == [20.0, 24.0, 25.0]  # the test split's
+    out = tmp_path / "sweep.png"
+    ax = plot_sweep(groups, "bleu", out).axes[0]
+    assert out.stat().st_size > 0
+    bars = [p.get_width() for c in ax.containers if not hasattr(c, "lines") for p in c]
+    assert bars == pytest.approx([np.mean([20, 24, 25]), 10.0, 0.0])
+    (errorbars,) = [c for c in ax.containers if hasattr(c, "lines")]  # the sample std
+    segments = errorbars.lines[2][0].get_segments()  # none for a single run
+    assert [s[1][0] - s[0][0] for s in segments] == pytest.approx(
+        [2 * np.std([20, 24, 25], ddof=1), 0.0, 0.0]
+    )
+    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    assert [list(d.get_xdata()) for d in dots] == [[20.0, 24.0, 25.0], [10.0], []]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["lr=1", "lr=2", "lr=3"]

@@ -90,6 +90,14 @@ from .schedules import (
     step_decay_schedule as step_decay_schedule,
 )
 from .seeding import seed_everything as seed_everything
+from .sweep import (
+    SweepPoint as SweepPoint,
+    parse_sweep as parse_sweep,
+    point_state as point_state,
+    run_sweep as run_sweep,
+    setting_of as setting_of,
+    sweep_table as sweep_table,
+)
 from .trainer import (
     NonFiniteLossError as NonFiniteLossError,
     StepResult as StepResult,

@@ -1,16 +1,16 @@
-"""Compare runs: the final value of each metric, one bar per run, metrics side by side."""
+"""Compare runs: the final value of each metric, one bar per run (or per sweep setting)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rd_viz._figure import grid_shape, new_figure, plain_tick_labels, plot_style, save_figure
 from rd_viz.metrics_file import is_number
-from rd_viz.runs import Run, Runs, load_runs, parse_metric, require_metrics
+from rd_viz.runs import Run, Runs, RunSource, load_runs, parse_metric, require_metrics
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -146,3 +146,60 @@ def _format_value(value: float) -> str:
     if 1e3 <= abs(value) < 1e12:
         return f"{value:,.0f}"
     return f"{value:.4g}"
+
+
+def plot_sweep(
+    groups: Mapping[str, Sequence[RunSource]],
+    metric: str,
+    out: str | os.PathLike[str] | None = None,
+    *,
+    title: str | None = None,
+) -> Figure:
+    """A sweep's settings side by side: per setting the mean of its runs' final `metric` as a
+    bar, ± the sample standard deviation (two runs or more), and every run as a dot.
+
+    Args:
+        groups: setting name -> its runs (e.g. one per seed), in the order to draw them.
+        metric: e.g. `"bleu"` (from test, else valid, else train) or `"valid/loss"`.
+        out: where to save (.png, .svg, .pdf); None saves nothing.
+        title: figure title (default: the metric).
+
+    Raises:
+        MetricsError: a malformed metrics file, or a metric that no run logs.
+    """
+    everything = [run for runs in groups.values() for run in runs]
+    require_metrics(load_runs({str(i): run for i, run in enumerate(everything)}), [metric])
+    values = {
+        setting: [v for v in final_values(runs, metric) if v is not None]
+        for setting, runs in groups.items()
+    }
+    names = list(values)
+    with plot_style():
+        fig, grid = new_figure(1, 1, (6.4, 0.5 * len(names) + 1.4))
+        ax = grid[0][0]
+        positions = np.arange(len(names))
+        means = [float(np.mean(v)) if v else np.nan for v in values.values()]
+        stds = [float(np.std(v, ddof=1)) if len(v) > 1 else 0.0 for v in values.values()]
+        ax.barh(positions, np.nan_to_num(means), xerr=stds, height=0.6, capsize=4,
+                color=[f"C{i % 10}" for i in positions], alpha=0.75)  # fmt: skip
+        for pos, runs in zip(positions, values.values(), strict=True):
+            ax.plot(runs, [pos] * len(runs), "o", color="black", markersize=3.5)
+        ax.set_yticks(positions)
+        ax.set_yticklabels(names)
+        ax.invert_yaxis()  # first setting on top
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel(f"final {metric} (mean ± std over runs)")
+        plain_tick_labels(ax, "x")
+        fig.suptitle(title or metric)
+    save_figure(fig, out)
+    return fig
+
+
+def final_values(runs: Sequence[RunSource], metric: str) -> list[float | None]:
+    """The final `metric` of each of `runs`, in order (None for a run that never logs it).
+
+    Raises:
+        MetricsError: a malformed metrics file.
+    """
+    loaded = load_runs({str(i): run for i, run in enumerate(runs)})
+    return [None if (final := _final(run, metric)) is None else final[0] for run in loaded]

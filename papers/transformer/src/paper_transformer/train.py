@@ -4,6 +4,7 @@
     uv run --package paper-transformer train model.d_model=256 training.max_steps=2000
     uv run --package paper-transformer train --config papers/transformer/configs/wmt14_en_de_base.yaml
     uv run --package paper-transformer train --resume auto          # continue the latest run
+    uv run --package paper-transformer train --run-name lr --sweep optim.lr_scale=0.5,1,2 training.seed=0,1
 
 The run directory `assets/outputs/transformer/<run-name>/` receives config.yaml (resolved),
 manifest.json, metrics.jsonl, tokenizer.json, checkpoints/, model/ (save_pretrained),
@@ -45,6 +46,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     add_run_arguments(parser, _default_config, intro, config_help=config_help)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override")
+    parser.add_argument(
+        "--sweep",
+        nargs="+",
+        metavar="KEY=V1,V2",
+        help="train every combination, one run each under the sweep's folder (--run-name), then "
+        "print a table (test sacreBLEU, mean ± std over training.seed); run again to finish an "
+        "interrupted sweep. Put other overrides before --sweep (or use --set).",
+    )
     return parser.parse_intermixed_args(argv)
 
 
@@ -58,6 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.print_config:
             print_config(args)
+            return 0
+        if args.sweep:
+            from paper_transformer.sweep import sweep
+
+            sweep_dir, table = sweep(args)
+            print(f"\nsweep directory: {sweep_dir}\n{table}")
             return 0
         result = run(args)
     except (UserError, ConfigError, RdDataError) as err:
