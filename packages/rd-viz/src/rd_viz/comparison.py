@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -168,9 +169,11 @@ def plot_sweep(
         MetricsError: a malformed metrics file, or a metric that no run logs.
     """
     everything = [run for runs in groups.values() for run in runs]
-    require_metrics(load_runs({str(i): run for i, run in enumerate(everything)}), [metric])
+    loaded = load_runs({str(i): run for i, run in enumerate(everything)})  # each read once
+    require_metrics(loaded, [metric])
+    finals = iter([_final(run, metric) for run in loaded])
     values = {
-        setting: [v for v in final_values(runs, metric) if v is not None]
+        setting: [f[0] for f in itertools.islice(finals, len(runs)) if f is not None]
         for setting, runs in groups.items()
     }
     names = list(values)

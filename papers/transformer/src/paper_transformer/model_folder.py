@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from paper_transformer.errors import UserError
 
 if TYPE_CHECKING:
+    from paper_transformer.config import Config
     from rd_models import Transformer
 
 FILES = ("config.json", "model.safetensors", "tokenizer.json", "config.yaml")
@@ -55,9 +56,15 @@ def resolve_model_path(path: Path) -> Path:
 
 
 def write_model_folder(
-    folder: Path, model: Transformer, run_dir: Path, metrics: dict[str, float], split: str
+    folder: Path,
+    model: Transformer,
+    run_dir: Path,
+    cfg: Config,
+    metrics: dict[str, float],
+    split: str,
 ) -> Path:
-    """Save `model` with the run's tokenizer, config and a model card into `folder`."""
+    """Save `model` with the run's tokenizer, config (`cfg`, as its config.yaml holds it) and a
+    model card into `folder`."""
     model.save_pretrained(folder)
     for name in ("tokenizer.json", "config.yaml"):
         shutil.copyfile(run_dir / name, folder / name)
@@ -66,7 +73,7 @@ def write_model_folder(
     provenance = {k: manifest.get(k) for k in ("git_sha", "git_dirty", "packages", "torch")}
     run = {"run": run_dir.name, "step": manifest.get("final_step"), **provenance, split: metrics}
     (folder / "run.json").write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
-    (folder / "README.md").write_text(model_card(run_dir, metrics, split), encoding="utf-8")
+    (folder / "README.md").write_text(model_card(cfg, run, split), encoding="utf-8")
     return folder
 
 
@@ -95,15 +102,12 @@ def evaluation_dir(folder: Path) -> Path:
     return out
 
 
-def model_card(run_dir: Path, metrics: dict[str, float], split: str) -> str:
-    """A Hub model card: metadata (languages, dataset, metrics) and how to use the folder."""
+def model_card(cfg: Config, run: dict[str, Any], split: str) -> str:
+    """A Hub model card: metadata (languages, dataset, metrics) and how to use the folder.
+
+    `run` is what run.json holds: the run's name, step, git commit and `split`'s metrics."""
     from huggingface_hub import ModelCardData
 
-    from paper_transformer.config import Config
-    from rd_training import load_config
-
-    cfg = load_config(run_dir / "config.yaml", Config)
-    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     data = cfg.data
     card = ModelCardData(
         language=[data.source_lang, data.target_lang],
@@ -113,18 +117,18 @@ def model_card(run_dir: Path, metrics: dict[str, float], split: str) -> str:
         datasets=[data.dataset] if "/" in data.dataset else None,
         pipeline_tag="translation",
     )
-    scores = "\n".join(f"| {k} | {v:.2f} |" for k, v in metrics.items())
+    scores = "\n".join(f"| {k} | {v:.2f} |" for k, v in run[split].items())
     m = cfg.model
     return f"""---
 {card.to_yaml()}
 ---
 
-# {run_dir.name}: a Transformer ({data.source_lang} → {data.target_lang})
+# {run["run"]}: a Transformer ({data.source_lang} → {data.target_lang})
 
 Trained with paper-transformer ("Attention Is All You Need") for
-{manifest.get("final_step")} steps on `{data.dataset}`:
+{run["step"]} steps on `{data.dataset}`:
 {m.num_encoder_layers}+{m.num_decoder_layers} layers, d_model {m.d_model}, {m.n_heads} heads.
-Git commit `{manifest.get("git_sha")}`{" (with local changes)" if manifest.get("git_dirty") else ""}.
+Git commit `{run["git_sha"]}`{" (with local changes)" if run["git_dirty"] else ""}.
 
 | metric ({split} split) | value |
 |---|---|

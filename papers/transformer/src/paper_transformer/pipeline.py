@@ -413,7 +413,7 @@ def _decode_test_split(
         trainer.device,
         averaged_checkpoints=len(checkpoints),
     )
-    write_model_folder(run_dir / "model", model, run_dir, metrics, cfg.data.test_split)
+    write_model_folder(run_dir / "model", model, run_dir, cfg, metrics, cfg.data.test_split)
     return metrics
 
 
